@@ -3,12 +3,14 @@
 # produced by the real LevelDB (Debian: apt-get install g++ libleveldb-dev).
 # Compiles test/fixtures/leveldb/gen_blocks.cc into a temp dir and runs it.
 # Deterministic: running it twice gives identical output.
+# Usage: scripts/regen-leveldb-fixtures.sh [OUT.json]   (default: the committed fixture)
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$(realpath -m "${1:-$root/test/fixtures/leveldb/blocks.json}")"
+cd "$root"
 
 src=test/fixtures/leveldb/gen_blocks.cc
-out=test/fixtures/leveldb/blocks.json
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

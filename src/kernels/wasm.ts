@@ -118,21 +118,26 @@ export class WasmKernels implements Kernels {
     const inputs = packedBytesNeeded(keys) + packedBytesNeeded(values);
     const outCap = align8(blockCapacity(keys, values, 0, count, targetSize, maxEntry));
     const restartsCap = align8((Math.floor(Math.min(count, outCap / 3) / restartInterval) + 2) * 4);
-    const base = this.heap.scratch(inputs + outCap + restartsCap + RESULT_BYTES);
-    const [kb, ko, next] = putPacked(this.heap, keys, base);
-    const [vb, vo, out] = putPacked(this.heap, values, next);
-    const restarts = out + outCap;
-    const result = restarts + restartsCap;
-    let first = 0;
-    let blocks = 0;
-    do {
-      const consumed = this.exports.blockBuild(kb, ko, vb, vo, first, count - first, restartInterval, targetSize, out, restarts, result);
-      const len = this.heap.u32()[result >>> 2];
-      sink(this.heap.u8().slice(out, out + len), first, consumed);
-      first += consumed;
-      blocks++;
-    } while (first < count);
-    return blocks;
+    // Not scratch: the sink may call other kernels, which reuse the scratch region.
+    const base = this.heap.alloc(inputs + outCap + restartsCap + RESULT_BYTES);
+    try {
+      const [kb, ko, next] = putPacked(this.heap, keys, base);
+      const [vb, vo, out] = putPacked(this.heap, values, next);
+      const restarts = out + outCap;
+      const result = restarts + restartsCap;
+      let first = 0;
+      let blocks = 0;
+      do {
+        const consumed = this.exports.blockBuild(kb, ko, vb, vo, first, count - first, restartInterval, targetSize, out, restarts, result);
+        const len = this.heap.u32()[result >>> 2];
+        sink(this.heap.u8().slice(out, out + len), first, consumed);
+        first += consumed;
+        blocks++;
+      } while (first < count);
+      return blocks;
+    } finally {
+      this.heap.release(base);
+    }
   }
 
   loadBlock(contents: Uint8Array): LoadedBlock {
