@@ -5,6 +5,7 @@
 
 import { BLOOM_SEED_BITS, BLOOM_SEED_LINE, BLOOM_STEP } from "./bloom-layout.js";
 import { decoded, getVarint32, getVarint64, putVarint32 } from "./coding.js";
+import { snappyDecompressJs } from "./snappy.js";
 import {
   BLOCK_TRAILER_SIZE,
   BlockFormatError,
@@ -271,43 +272,52 @@ function buildBlock(
 
 // ---- Block seek (assembly/search.ts) ----
 
+/** The last entry header entryHeader decoded. */
+export const header = { shared: 0, unshared: 0, valueLength: 0 };
+
+/**
+ * Decodes the entry header at b[off] (entries end at limit) into `header`; returns the offset of
+ * the entry's key delta, or 0 if the header or the bytes it claims run past limit.
+ */
+export function entryHeader(b: Uint8Array, off: number, limit: number): number {
+  let p = off;
+  let n = getVarint32(b, p, limit);
+  if (n === 0) return 0;
+  header.shared = decoded.value;
+  p += n;
+  n = getVarint32(b, p, limit);
+  if (n === 0) return 0;
+  header.unshared = decoded.value;
+  p += n;
+  n = getVarint32(b, p, limit);
+  if (n === 0) return 0;
+  header.valueLength = decoded.value;
+  p += n;
+  return p + header.unshared + header.valueLength > limit ? 0 : p;
+}
+
+/** Where a block's entries end (its restart array starts), or a negative SeekStatus. */
+export function entriesLimit(b: Uint8Array): number {
+  const len = b.length;
+  if (len < 4) return SeekStatus.ERR_RESTARTS;
+  const numRestarts = (b[len - 4] | (b[len - 3] << 8) | (b[len - 2] << 16) | (b[len - 1] << 24)) >>> 0;
+  if (numRestarts > (len - 4) >>> 2) return SeekStatus.ERR_RESTARTS;
+  return len - 4 - numRestarts * 4;
+}
+
 class JsBlock implements LoadedBlock {
   private readonly keyBuf: Uint8Array;
-  private shared = 0;
-  private unshared = 0;
-  private valueLen = 0;
 
   constructor(readonly contents: Uint8Array) {
     this.keyBuf = new Uint8Array(contents.length);
   }
 
-  /** Decodes the entry header at off; the offset of its key delta, or 0 if malformed. */
-  private header(off: number, limit: number): number {
-    const b = this.contents;
-    let p = off;
-    let n = getVarint32(b, p, limit);
-    if (n === 0) return 0;
-    this.shared = decoded.value;
-    p += n;
-    n = getVarint32(b, p, limit);
-    if (n === 0) return 0;
-    this.unshared = decoded.value;
-    p += n;
-    n = getVarint32(b, p, limit);
-    if (n === 0) return 0;
-    this.valueLen = decoded.value;
-    p += n;
-    return p + this.unshared + this.valueLen > limit ? 0 : p;
-  }
-
   private seekRaw(target: Uint8Array, order: KeyOrder): number | BlockEntry {
     const b = this.contents;
-    const len = b.length;
-    if (len < 4) return SeekStatus.ERR_RESTARTS;
-    const numRestarts = (b[len - 4] | (b[len - 3] << 8) | (b[len - 2] << 16) | (b[len - 1] << 24)) >>> 0;
-    if (numRestarts > (len - 4) >>> 2) return SeekStatus.ERR_RESTARTS;
+    const limit = entriesLimit(b);
+    if (limit < 0) return limit;
+    const numRestarts = (b.length - 4 - limit) / 4;
     if (numRestarts === 0) return SeekStatus.PAST_END;
-    const limit = len - 4 - numRestarts * 4;
     const restart = (i: number) => {
       const q = limit + i * 4;
       return (b[q] | (b[q + 1] << 8) | (b[q + 2] << 16) | (b[q + 3] << 24)) >>> 0;
@@ -318,9 +328,9 @@ class JsBlock implements LoadedBlock {
       const mid = (left + right + 1) >>> 1;
       const off = restart(mid);
       if (off >= limit) return SeekStatus.ERR_RESTART_OFFSET;
-      const body = this.header(off, limit);
-      if (body === 0 || this.shared !== 0) return SeekStatus.ERR_ENTRY;
-      if (compareKeys(b, body, this.unshared, target, 0, target.length, order) < 0) left = mid;
+      const body = entryHeader(b, off, limit);
+      if (body === 0 || header.shared !== 0) return SeekStatus.ERR_ENTRY;
+      if (compareKeys(b, body, header.unshared, target, 0, target.length, order) < 0) left = mid;
       else right = mid - 1;
     }
     let off = restart(left);
@@ -328,14 +338,14 @@ class JsBlock implements LoadedBlock {
     const key = this.keyBuf;
     let keyLen = 0;
     while (off < limit) {
-      const body = this.header(off, limit);
-      if (body === 0 || this.shared > keyLen) return SeekStatus.ERR_ENTRY;
-      key.set(b.subarray(body, body + this.unshared), this.shared);
-      keyLen = this.shared + this.unshared;
-      const valueOffset = body + this.unshared;
-      const nextOffset = valueOffset + this.valueLen;
+      const body = entryHeader(b, off, limit);
+      if (body === 0 || header.shared > keyLen) return SeekStatus.ERR_ENTRY;
+      key.set(b.subarray(body, body + header.unshared), header.shared);
+      keyLen = header.shared + header.unshared;
+      const valueOffset = body + header.unshared;
+      const nextOffset = valueOffset + header.valueLength;
       if (compareKeys(key, 0, keyLen, target, 0, target.length, order) >= 0) {
-        return { key: key.slice(0, keyLen), offset: off, nextOffset, valueOffset, valueLength: this.valueLen };
+        return { key: key.slice(0, keyLen), offset: off, nextOffset, valueOffset, valueLength: header.valueLength };
       }
       off = nextOffset;
     }
@@ -427,4 +437,6 @@ export const jsKernels: Kernels = {
   loadBlock(contents) {
     return new JsBlock(contents);
   },
+
+  snappyDecompress: snappyDecompressJs,
 };

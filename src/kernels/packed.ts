@@ -35,3 +35,49 @@ export function packStrings(items: readonly string[]): PackedBytes {
 export function packedItem(p: PackedBytes, i: number): Uint8Array {
   return p.bytes.subarray(p.offsets[i], p.offsets[i + 1]);
 }
+
+/** Appends entries one at a time into growing buffers; view() packs what is there without copying. */
+export class PackedBuilder {
+  private bytes = new Uint8Array(4096);
+  private offsets = new Int32Array(257);
+  private n = 0;
+
+  get count(): number {
+    return this.n;
+  }
+
+  get byteLength(): number {
+    return this.offsets[this.n];
+  }
+
+  push(item: Uint8Array): void {
+    const end = this.offsets[this.n] + item.length;
+    if (end > this.bytes.length) this.bytes = grow(this.bytes, end);
+    if (this.n + 2 > this.offsets.length) this.offsets = grow(this.offsets, this.n + 2);
+    this.bytes.set(item, this.offsets[this.n]);
+    this.offsets[++this.n] = end;
+  }
+
+  item(i: number): Uint8Array {
+    return this.bytes.subarray(this.offsets[i], this.offsets[i + 1]);
+  }
+
+  /** The entries so far; valid until the next push or dropFirst. */
+  view(): PackedBytes {
+    return { bytes: this.bytes.subarray(0, this.offsets[this.n]), offsets: this.offsets.subarray(0, this.n + 1) };
+  }
+
+  /** Removes the first `count` entries, keeping the rest in order. */
+  dropFirst(count: number): void {
+    const cut = this.offsets[count];
+    this.bytes.copyWithin(0, cut, this.offsets[this.n]);
+    for (let i = count; i <= this.n; i++) this.offsets[i - count] = this.offsets[i] - cut;
+    this.n -= count;
+  }
+}
+
+function grow<T extends Uint8Array | Int32Array>(a: T, atLeast: number): T {
+  const next = new (a.constructor as new (n: number) => T)(Math.max(atLeast, a.length * 2));
+  next.set(a);
+  return next;
+}

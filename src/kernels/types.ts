@@ -83,6 +83,11 @@ export interface Kernels {
   /** Builds blocks from entries in order, cutting at targetSize; returns the number of blocks. */
   buildBlocks(keys: PackedBytes, values: PackedBytes, options: BlockOptions, sink: BlockSink): number;
   loadBlock(contents: Uint8Array): LoadedBlock;
+  /**
+   * Decompresses a raw Snappy block (LevelDB block compression type 1; not the framing format) into
+   * a fresh array. Throws SnappyFormatError (src/kernels/snappy.ts) with the failed check's status.
+   */
+  snappyDecompress(input: Uint8Array): Uint8Array;
 }
 
 /** Status codes shared by both paths (assembly/search.ts). */

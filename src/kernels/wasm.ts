@@ -5,6 +5,7 @@
 
 import { BlockFormatError, SeekStatus, blockCapacity, checkBlockOptions, maxEntryBytes, packedCount } from "./types.js";
 import type { BlockEntry, IndexEntry, KeyOrder, Kernels, LoadedBlock, LoadedFilter, PackedBytes } from "./types.js";
+import { SnappyFormatError, SnappyStatus, snappyUncompressedLength } from "./snappy.js";
 import { WasmHeap } from "./wasm-heap.js";
 
 /** The module's exports; every parameter is an i32 (pointers, lengths, counts). */
@@ -32,6 +33,8 @@ export interface KernelExports {
   varint64Put(p: number, lo: number, hi: number): number;
   varint32Get(p: number, limit: number, out: number): number;
   varint64Get(p: number, limit: number, out: number): number;
+  snappyUncompressedLength(src: number, srcLen: number, out: number): number;
+  snappyDecompress(src: number, srcLen: number, dst: number, dstLen: number): number;
 }
 
 // Result slots written by blockSeek / indexSeek (assembly/search.ts), as u32 indexes.
@@ -142,6 +145,19 @@ export class WasmKernels implements Kernels {
 
   loadBlock(contents: Uint8Array): LoadedBlock {
     return new WasmBlock(this, contents);
+  }
+
+  snappyDecompress(input: Uint8Array): Uint8Array {
+    // The preamble's checks run here, before the output is sized: they refuse a length over 1 GiB
+    // or over 64/3 of the input (what copy-2 elements at most expand to), so a corrupt length can
+    // never make memory grow beyond ~22x the input. The module checks them again itself.
+    const length = snappyUncompressedLength(input);
+    const src = this.heap.scratch(align8(input.length) + length);
+    const dst = src + align8(input.length);
+    this.heap.u8().set(input, src);
+    const status = this.exports.snappyDecompress(src, input.length, dst, length);
+    if (status !== SnappyStatus.OK) throw new SnappyFormatError(status);
+    return this.heap.u8().slice(dst, dst + length);
   }
 }
 

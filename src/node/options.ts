@@ -1,0 +1,87 @@
+// The node's options and the `serve` flags that set them (PROTOCOL.md section 1). The flags are
+// parsed and checked here, with no store behind them yet; the store reads them from NodeOptions.
+
+import { parseArgs } from "node:util";
+import { DEFAULT_BITS_PER_KEY } from "../kernels/bloom-layout.js";
+import type { KernelsName } from "../kernels/node.js";
+
+export interface NodeOptions {
+  /** A durable store in this directory; undefined: an ephemeral store under the OS temp dir. */
+  readonly dataDir: string | undefined;
+  /** The MemTable flush threshold. */
+  readonly memtableBytes: number;
+  /** Bloom filter bits per key. */
+  readonly bitsPerKey: number;
+  readonly kernels: KernelsName;
+}
+
+export const DEFAULT_MEMTABLE_BYTES = 4 * 1024 * 1024;
+export const MAX_MEMTABLE_BYTES = 1024 * 1024 * 1024;
+export const MAX_BITS_PER_KEY = 64;
+
+export const DEFAULT_NODE_OPTIONS: NodeOptions = {
+  dataDir: undefined,
+  memtableBytes: DEFAULT_MEMTABLE_BYTES,
+  bitsPerKey: DEFAULT_BITS_PER_KEY,
+  kernels: "wasm",
+};
+
+/** Bad command-line usage: the CLI prints the message and exits 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export const SERVE_FLAGS_USAGE = `  --data-dir DIR        keep the store in DIR (durable, locked); default: an ephemeral
+                        store under the OS temp dir, removed at exit
+  --memtable-bytes N    MemTable flush threshold, 1..${MAX_MEMTABLE_BYTES} (default ${DEFAULT_MEMTABLE_BYTES})
+  --bits-per-key N      Bloom filter bits per key, 1..${MAX_BITS_PER_KEY} (default ${DEFAULT_BITS_PER_KEY})
+  --kernels wasm|js     hot paths in WebAssembly (default) or the pure-TypeScript twins`;
+
+/** The options of `serve ARGS`, or "help" for --help / -h; throws UsageError. */
+export function parseServeArgs(args: readonly string[]): NodeOptions | "help" {
+  const { values } = parseFlags(args);
+  if (values.help === true) return "help";
+  return {
+    dataDir: values["data-dir"] === undefined ? undefined : dataDir(values["data-dir"]),
+    memtableBytes: intFlag("--memtable-bytes", values["memtable-bytes"], 1, MAX_MEMTABLE_BYTES, DEFAULT_MEMTABLE_BYTES),
+    bitsPerKey: intFlag("--bits-per-key", values["bits-per-key"], 1, MAX_BITS_PER_KEY, DEFAULT_BITS_PER_KEY),
+    kernels: kernelsFlag(values.kernels),
+  };
+}
+
+function parseFlags(args: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "data-dir": { type: "string" },
+        "memtable-bytes": { type: "string" },
+        "bits-per-key": { type: "string" },
+        kernels: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function dataDir(value: string): string {
+  if (value === "") throw new UsageError("--data-dir needs a directory, got an empty string");
+  return value;
+}
+
+function intFlag(flag: string, value: string | undefined, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= min && n <= max)) throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function kernelsFlag(value: string | undefined): KernelsName {
+  if (value === undefined) return DEFAULT_NODE_OPTIONS.kernels;
+  if (value === "wasm" || value === "js") return value;
+  throw new UsageError(`--kernels must be wasm or js, got ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,334 @@
+// The table reader (FORMAT.md "Reading"; LevelDB's table/table.cc). Opening reads the file's tail
+// (every block after the last data block, and the footer) in one read when the caller's size hint
+// or the default window covers it; point lookups then ask the filter, the index, and read at most
+// one data block. Every block read is checked against its trailer's CRC32C before it is used.
+//
+// Reads LevelDB tables (Snappy or plain blocks), RocksDB tables at format_version 0 and, at 1..5,
+// with user-key indexes and delta-encoded index values, and our own.
+
+import { KeyOrder, type Kernels, type LoadedBlock, type LoadedFilter } from "../kernels/types.js";
+import { SnappyFormatError } from "../kernels/snappy.js";
+import { crc32cUnmask } from "../kernels/js.js";
+import { decodeFixed32 } from "../kernels/coding.js";
+import { BlockIterator, type Entry } from "./block.js";
+import { CorruptionError, UnsupportedError } from "./errors.js";
+import type { RandomAccessFile } from "./file.js";
+import { decodeFilterBlock, FILTER_META_NAME } from "./filter.js";
+import {
+  BLOCK_TRAILER_SIZE, Checksum, Compression, decodeFooter, decodeHandle, lookupKey, parseInternalKey, ValueKind,
+  type BlockHandle, type Footer, type ParsedKey,
+} from "./format.js";
+import { decodeIndex, type TableIndex } from "./index-block.js";
+import { numericProperty, PROPERTIES_META_NAME } from "./properties.js";
+
+export interface TableReaderOptions {
+  readonly kernels: Kernels;
+  /** Bytes to read from the end on open; a writer's tailSize gives one read. Default 512 KiB. */
+  readonly tailSizeHint?: number;
+  /** Data blocks kept decoded, by bytes (default 8 MiB). */
+  readonly blockCacheBytes?: number;
+}
+
+export interface GetResult {
+  /** A live value for the key. */
+  readonly found: boolean;
+  readonly value: Uint8Array | null;
+  /** The newest entry for the key is a deletion. */
+  readonly deleted: boolean;
+  readonly bloomChecked: boolean;
+  /** Reads this lookup made from the file (cached blocks are not reads). */
+  readonly diskReads: number;
+}
+
+export interface TableEntry extends ParsedKey {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+const DEFAULT_TAIL = 512 * 1024;
+const DEFAULT_CACHE = 8 * 1024 * 1024;
+const utf8 = new TextDecoder();
+
+export class Table {
+  readonly footer: Footer;
+  readonly metaindex = new Map<string, BlockHandle>();
+  readonly properties = new Map<string, Uint8Array>();
+  /** Reads made by open (1 when the tail window covered every block after the data). */
+  readonly openReads: number;
+  /** Where the data blocks end: the first byte of the tail. */
+  readonly dataEnd: number;
+  private reads = 0;
+  private tail: Uint8Array;
+  private tailOffset: number;
+  private readonly index: TableIndex;
+  private readonly filter: LoadedFilter | null;
+  private readonly cache = new Map<number, LoadedBlock>();
+  private cacheBytes = 0;
+  private readonly cacheLimit: number;
+  private readonly kernels: Kernels;
+
+  private constructor(
+    readonly file: RandomAccessFile,
+    options: TableReaderOptions,
+  ) {
+    this.kernels = options.kernels;
+    this.cacheLimit = options.blockCacheBytes ?? DEFAULT_CACHE;
+    const size = file.size;
+    const window = Math.min(size, Math.max(options.tailSizeHint ?? DEFAULT_TAIL, 64));
+    this.tailOffset = size - window;
+    this.tail = this.readFile(this.tailOffset, window);
+    this.footer = decodeFooter(file.name, this.tail, this.tailOffset, size);
+    this.coverTail(Math.min(this.footer.metaindex.offset, this.footer.index.offset));
+    this.readMetaindex();
+    this.dataEnd = Math.min(this.footer.metaindex.offset, this.footer.index.offset, ...[...this.metaindex.values()].map((h) => h.offset));
+    this.coverTail(this.dataEnd);
+    this.readProperties();
+    this.index = decodeIndex(this.kernels, file.name, this.footer.index, this.tailBlock(this.footer.index, "index"), {
+      userKeys: numericProperty(this.properties, "rocksdb.index.key.is.user.key") === 1,
+      deltaValues: numericProperty(this.properties, "rocksdb.index.value.is.delta.encoded") === 1,
+    });
+    this.filter = this.loadFilter();
+    this.openReads = this.reads;
+  }
+
+  static open(file: RandomAccessFile, options: TableReaderOptions): Table {
+    return new Table(file, options);
+  }
+
+  /** The filter's shape, when the table has our filter. */
+  get filterShape(): { numLines: number; k: number } | null {
+    return this.filter && { numLines: this.filter.numLines, k: this.filter.k };
+  }
+
+  /** The newest entry for userKey in this table. */
+  get(userKey: Uint8Array): GetResult {
+    const before = this.reads;
+    const miss = (bloomChecked: boolean): GetResult => ({ found: false, value: null, deleted: false, bloomChecked, diskReads: this.reads - before });
+    if (this.filter !== null && !this.filter.mayContain(userKey)) return miss(true);
+    const handle = this.findDataBlock(userKey);
+    if (handle === null) return miss(this.filter !== null);
+    const it = new BlockIterator(this.dataBlock(handle), KeyOrder.INTERNAL, this.file.name, handle.offset);
+    const e = it.seekGE(lookupKey(userKey));
+    const parsed = e && this.parseKey(e.key, handle.offset);
+    if (parsed === null || !equalBytes(parsed.userKey, userKey)) return miss(this.filter !== null);
+    const deleted = parsed.kind === ValueKind.DELETION;
+    return { found: !deleted, value: deleted ? null : e!.value.slice(), deleted, bloomChecked: this.filter !== null, diskReads: this.reads - before };
+  }
+
+  /** The handle of the one data block that may hold userKey's entries, or null if past the last. */
+  findDataBlock(userKey: Uint8Array): BlockHandle | null {
+    return this.index.find(lookupKey(userKey), userKey);
+  }
+
+  /** An iterator over every entry in internal-key order. */
+  iterator(): TableIterator {
+    return new TableIterator(this);
+  }
+
+  /** The data blocks' handles, in order. */
+  dataHandles(): BlockHandle[] {
+    return this.index.handles();
+  }
+
+  /** The contents of the data block at handle: from the cache, or read, verified and decoded. */
+  dataBlock(handle: BlockHandle): LoadedBlock {
+    const cached = this.cache.get(handle.offset);
+    if (cached !== undefined) {
+      this.cache.delete(handle.offset);
+      this.cache.set(handle.offset, cached);
+      return cached;
+    }
+    if (handle.offset + handle.size + BLOCK_TRAILER_SIZE > this.dataEnd) {
+      throw new CorruptionError(this.file.name, handle.offset, `data block handle (size ${handle.size}) runs past the data's end at ${this.dataEnd}`);
+    }
+    const raw = this.readFile(handle.offset, handle.size + BLOCK_TRAILER_SIZE);
+    const block = this.kernels.loadBlock(this.verify(handle, raw, "data"));
+    this.remember(handle.offset, block);
+    return block;
+  }
+
+  /** Reads and verifies any block, for checks and layouts; counts as a read unless in the tail. */
+  readBlock(handle: BlockHandle, what: string): Uint8Array {
+    if (handle.offset >= this.tailOffset) return this.tailBlock(handle, what);
+    if (handle.offset + handle.size + BLOCK_TRAILER_SIZE > this.file.size) {
+      throw new CorruptionError(this.file.name, handle.offset, `${what} block handle runs past the end of the file`);
+    }
+    return this.verify(handle, this.readFile(handle.offset, handle.size + BLOCK_TRAILER_SIZE), what);
+  }
+
+  close(): void {
+    for (const b of this.cache.values()) b.release();
+    this.cache.clear();
+    this.index.release();
+    this.filter?.release();
+    this.file.close();
+  }
+
+  /** Parses an internal key found in a block; a short key is corruption. */
+  parseKey(key: Uint8Array, blockOffset: number): ParsedKey {
+    const parsed = parseInternalKey(key);
+    if (parsed === null) throw new CorruptionError(this.file.name, blockOffset, `block at ${blockOffset}: key of ${key.length} bytes has no 8-byte trailer`);
+    return parsed;
+  }
+
+  private readFile(offset: number, length: number): Uint8Array {
+    this.reads++;
+    try {
+      return this.file.read(offset, length);
+    } catch (err) {
+      if (err instanceof RangeError) throw new CorruptionError(this.file.name, offset, `read of ${length} bytes past the end of the file`);
+      throw err;
+    }
+  }
+
+  /** Extends the tail window down to `offset` with one more read, when it does not reach. */
+  private coverTail(offset: number): void {
+    if (offset >= this.tailOffset) return;
+    const more = this.readFile(offset, this.tailOffset - offset);
+    const joined = new Uint8Array(more.length + this.tail.length);
+    joined.set(more);
+    joined.set(this.tail, more.length);
+    this.tail = joined;
+    this.tailOffset = offset;
+  }
+
+  private tailBlock(handle: BlockHandle, what: string): Uint8Array {
+    const start = handle.offset - this.tailOffset;
+    const end = start + handle.size + BLOCK_TRAILER_SIZE;
+    if (start < 0 || end > this.tail.length - this.footer.size) {
+      throw new CorruptionError(this.file.name, handle.offset, `${what} block handle (size ${handle.size}) is outside the table's tail`);
+    }
+    return this.verify(handle, this.tail.subarray(start, end), what);
+  }
+
+  /** Checks a block's trailer and returns its contents, decompressed. */
+  private verify(handle: BlockHandle, raw: Uint8Array, what: string): Uint8Array {
+    const n = handle.size;
+    const type = raw[n];
+    if (this.footer.checksum === Checksum.CRC32C) {
+      const expected = crc32cUnmask(decodeFixed32(raw, n + 1));
+      const actual = this.kernels.crc32c(raw.subarray(0, n + 1));
+      if (actual !== expected) {
+        throw new CorruptionError(this.file.name, handle.offset, `${what} block checksum mismatch: stored ${hex32(expected)}, computed ${hex32(actual)}`);
+      }
+    }
+    if (type === Compression.NONE) return raw.subarray(0, n);
+    if (type === Compression.SNAPPY) {
+      try {
+        return this.kernels.snappyDecompress(raw.subarray(0, n));
+      } catch (err) {
+        if (err instanceof SnappyFormatError) throw new CorruptionError(this.file.name, handle.offset, `${what} block: snappy ${err.check}`);
+        throw err;
+      }
+    }
+    throw new UnsupportedError(this.file.name, handle.offset, `block compression type ${type}`);
+  }
+
+  private readMetaindex(): void {
+    const h = this.footer.metaindex;
+    const block = this.kernels.loadBlock(this.tailBlock(h, "metaindex"));
+    try {
+      const it = new BlockIterator(block, KeyOrder.BYTEWISE, this.file.name, h.offset);
+      for (let e = it.first(); e !== null; e = it.next()) {
+        const decodedHandle = decodeHandle(e.value, 0, e.value.length);
+        if (decodedHandle === null) throw new CorruptionError(this.file.name, h.offset, `metaindex entry ${JSON.stringify(utf8.decode(e.key))} is not a block handle`);
+        this.metaindex.set(utf8.decode(e.key), decodedHandle[0]);
+      }
+    } finally {
+      block.release();
+    }
+  }
+
+  private readProperties(): void {
+    const h = this.metaindex.get(PROPERTIES_META_NAME);
+    if (h === undefined) return;
+    const block = this.kernels.loadBlock(this.tailBlock(h, "properties"));
+    try {
+      const it = new BlockIterator(block, KeyOrder.BYTEWISE, this.file.name, h.offset);
+      for (let e: Entry | null = it.first(); e !== null; e = it.next()) this.properties.set(utf8.decode(e.key), e.value.slice());
+    } finally {
+      block.release();
+    }
+  }
+
+  private loadFilter(): LoadedFilter | null {
+    const h = this.metaindex.get(FILTER_META_NAME);
+    if (h === undefined) return null;
+    const f = decodeFilterBlock(this.file.name, h.offset, this.tailBlock(h, "filter"));
+    return this.kernels.loadFilter(f.lines, f.numLines, f.k);
+  }
+
+  private remember(offset: number, block: LoadedBlock): void {
+    this.cache.set(offset, block);
+    this.cacheBytes += block.contents.length;
+    for (const [key, old] of this.cache) {
+      if (this.cacheBytes <= this.cacheLimit || old === block) break;
+      this.cache.delete(key);
+      this.cacheBytes -= old.contents.length;
+      old.release();
+    }
+  }
+}
+
+/** Every entry of a table in order: first / seekGE / next, each returning the entry or null. */
+export class TableIterator {
+  private handles: BlockHandle[];
+  private blockIndex = -1;
+  private block: BlockIterator | null = null;
+
+  constructor(private readonly table: Table) {
+    this.handles = table.dataHandles();
+  }
+
+  first(): TableEntry | null {
+    return this.startAt(0, null);
+  }
+
+  /** The first entry whose user key is >= userKey (its newest version first). */
+  seekGE(userKey: Uint8Array): TableEntry | null {
+    const h = this.table.findDataBlock(userKey);
+    if (h === null) return this.startAt(this.handles.length, null);
+    // data blocks lie in file order, so their handles are sorted by offset
+    let lo = 0;
+    let hi = this.handles.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.handles[mid].offset < h.offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.startAt(lo, lookupKey(userKey));
+  }
+
+  next(): TableEntry | null {
+    if (this.block === null) return null;
+    const e = this.block.next();
+    if (e !== null) return this.entry(e);
+    return this.startAt(this.blockIndex + 1, null);
+  }
+
+  private startAt(i: number, target: Uint8Array | null): TableEntry | null {
+    for (this.blockIndex = i; this.blockIndex < this.handles.length; this.blockIndex++) {
+      const h = this.handles[this.blockIndex];
+      this.block = new BlockIterator(this.table.dataBlock(h), KeyOrder.INTERNAL, this.table.file.name, h.offset);
+      const e = target === null ? this.block.first() : this.block.seekGE(target);
+      target = null;
+      if (e !== null) return this.entry(e);
+    }
+    this.block = null;
+    return null;
+  }
+
+  private entry(e: Entry): TableEntry {
+    const h = this.handles[this.blockIndex];
+    return { key: e.key, value: e.value, ...this.table.parseKey(e.key, h.offset) };
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const hex32 = (v: number) => `0x${v.toString(16).padStart(8, "0")}`;
+

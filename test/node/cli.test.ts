@@ -1,0 +1,118 @@
+// The built bin (dist/src/cli.js, from `npm run build:ts`; `npm test` builds it first) as a real
+// child process over pipes, plus the flag parsing in-process.
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, test } from "vitest";
+import { DEFAULT_NODE_OPTIONS, parseServeArgs, UsageError } from "../../src/node/options.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const CLI = join(ROOT, "dist", "src", "cli.js");
+
+const INIT = '{"src": "c0", "dest": "n1", "body": {"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": ["n1"]}}';
+const INIT_OK = '{"src": "n1", "dest": "c0", "body": {"type": "init_ok", "in_reply_to": 1, "msg_id": 0}}';
+
+interface Exit {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runCli(args: string[], stdin = ""): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.on("error", () => {}); // the usage-error runs exit without reading
+    child.stdin.end(stdin);
+  });
+}
+
+/** The .ts files under `dir` (relative to the root). */
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return path.endsWith(".ts") && !path.endsWith(".d.ts") ? [path] : [];
+  });
+}
+
+/** Whether dist/ lacks the compiled `path` or holds an older one. */
+function isStale(path: string): boolean {
+  const out = join(ROOT, "dist", path.replace(/\.ts$/, ".js"));
+  return !existsSync(out) || statSync(out).mtimeMs < statSync(join(ROOT, path)).mtimeMs;
+}
+
+describe("the built wasm-lsm bin", () => {
+  beforeAll(() => {
+    const stale = [join("src", "cli.ts"), ...sources(join("src", "node"))].filter(isStale);
+    if (stale.length > 0) throw new Error(`dist/ is missing or older than ${stale.join(", ")}: run \`npm run build:ts\` first`);
+  });
+
+  test("serves init over real pipes and exits 0 at end of input", async () => {
+    const run = await runCli([], `${INIT}\n`);
+    expect(run.stdout).toBe(`${INIT_OK}\n`);
+    expect(run.code).toBe(0);
+  });
+
+  test("`serve` with flags does the same; errors and blank lines keep stdout to protocol lines", async () => {
+    const run = await runCli(["serve", "--kernels", "js", "--memtable-bytes", "1024", "--bits-per-key", "12"], `${INIT}\r\n\nnot json\n${INIT.replace('"msg_id": 1', '"msg_id": 2').replace('"init"', '"nope"')}`);
+    expect(run.stdout).toBe(`${INIT_OK}\n{"src": "n1", "dest": "c0", "body": {"type": "error", "in_reply_to": 2, "code": 10, "text": "unsupported message type: nope", "msg_id": 1}}\n`);
+    expect(run.stderr).toContain("line 3: line is not JSON");
+    expect(run.code).toBe(0);
+  });
+
+  test("--help prints usage on stdout and exits 0", async () => {
+    for (const args of [["--help"], ["serve", "--help"], ["-h"], ["help"]]) {
+      const run = await runCli(args);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: wasm-lsm/);
+      expect(run.stdout).toContain("--kernels wasm|js");
+    }
+  });
+
+  test("bad usage exits 2 with a message on stderr and nothing on stdout", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--kernels", "foo"], /--kernels must be wasm or js, got "foo"/],
+      [["serve", "--memtable-bytes", "12x"], /--memtable-bytes must be an integer/],
+      [["--bits-per-key", "0"], /--bits-per-key must be an integer from 1 to 64/],
+      [["--frobnicate"], /Unknown option '--frobnicate'/],
+      [["serve", "extra"], /Unexpected argument 'extra'/],
+      [["--kernels"], /argument missing/],
+      [["sst"], /unknown command "sst"/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCli(args);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stdout).toBe("");
+    }
+  });
+});
+
+describe("serve flags", () => {
+  test("defaults and every flag", () => {
+    expect(parseServeArgs([])).toEqual(DEFAULT_NODE_OPTIONS);
+    expect(DEFAULT_NODE_OPTIONS).toEqual({ dataDir: undefined, memtableBytes: 4 * 1024 * 1024, bitsPerKey: 10, kernels: "wasm" });
+    expect(parseServeArgs(["--data-dir", "/tmp/x", "--memtable-bytes", "1024", "--bits-per-key", "64", "--kernels", "js"])).toEqual({
+      dataDir: "/tmp/x",
+      memtableBytes: 1024,
+      bitsPerKey: 64,
+      kernels: "js",
+    });
+    expect(parseServeArgs(["--memtable-bytes=2048"])).toMatchObject({ memtableBytes: 2048 });
+    expect(parseServeArgs(["--kernels", "foo", "--help"])).toBe("help");
+  });
+
+  test.each([[["--data-dir", ""]], [["--memtable-bytes", "0"]], [["--memtable-bytes", "-5"]], [["--memtable-bytes", "1e3"]], [["--memtable-bytes", String(2 ** 31)]], [["--bits-per-key", "65"]], [["--bits-per-key", " 7"]], [["--kernels", "WASM"]]])(
+    "%j is a UsageError",
+    (args) => {
+      expect(() => parseServeArgs(args)).toThrow(UsageError);
+    },
+  );
+});

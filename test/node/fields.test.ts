@@ -1,0 +1,50 @@
+// Body field readers: typed values out, ProtocolError 12 naming the field or the limit otherwise.
+import { describe, expect, test } from "vitest";
+import { optionalInt, requireInt, requireKey, requireValue } from "../../src/node/fields.js";
+import { ErrorCode, MAX_KEY_BYTES, MAX_VALUE_BYTES, ProtocolError, type RequestBody } from "../../src/node/protocol.js";
+
+const body = (fields: Record<string, unknown>): RequestBody => ({ type: "t", msg_id: 1, ...fields });
+
+function error12(read: () => unknown): string {
+  try {
+    read();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect((err as ProtocolError).code).toBe(ErrorCode.MALFORMED_REQUEST);
+    return (err as ProtocolError).text;
+  }
+  throw new Error("no error");
+}
+
+describe("field readers", () => {
+  test("keys: 1 byte to 16 KiB of UTF-8, valid Unicode", () => {
+    expect(requireKey(body({ key: "user:42" }))).toBe("user:42");
+    expect(requireKey(body({ key: "é".repeat(MAX_KEY_BYTES / 2) }))).toHaveLength(MAX_KEY_BYTES / 2);
+    expect(error12(() => requireKey(body({ key: "" })))).toBe("key is 0 bytes of UTF-8; the key limit is 1 to 16384 bytes (16 KiB)");
+    expect(error12(() => requireKey(body({ key: "é".repeat(MAX_KEY_BYTES / 2 + 1) })))).toBe("key is 16386 bytes of UTF-8; the key limit is 1 to 16384 bytes (16 KiB)");
+    expect(error12(() => requireKey(body({ key: "a\ud800b" })))).toBe("key is not valid Unicode: lone surrogate at index 1");
+    expect(error12(() => requireKey(body({ key: "\udc00" })))).toBe("key is not valid Unicode: lone surrogate at index 0");
+    expect(requireKey(body({ key: "\ud83d\ude00" }))).toBe("😀");
+    expect(error12(() => requireKey(body({ key: 5 })))).toBe("key is missing or not a string");
+    expect(error12(() => requireKey(body({})))).toBe("key is missing or not a string");
+  });
+
+  test("values: up to 4 MiB of UTF-8, empty allowed", () => {
+    expect(requireValue(body({ value: "" }))).toBe("");
+    expect(requireValue(body({ value: "x".repeat(MAX_VALUE_BYTES) }))).toHaveLength(MAX_VALUE_BYTES);
+    expect(error12(() => requireValue(body({ value: "x".repeat(MAX_VALUE_BYTES + 1) })))).toBe("value is 4194305 bytes of UTF-8; the value limit is 4194304 bytes (4 MiB)");
+    expect(error12(() => requireValue(body({ value: null })))).toBe("value is missing or not a string");
+  });
+
+  test("integers", () => {
+    expect(optionalInt(body({}), "n")).toBeUndefined();
+    expect(optionalInt(body({ n: 0 }), "n")).toBe(0);
+    expect(requireInt(body({ n: 4194304 }), "n")).toBe(4194304);
+    expect(error12(() => requireInt(body({}), "n"))).toBe("n is missing");
+    for (const bad of [-1, 1.5, "3", null, 2 ** 53]) expect(error12(() => optionalInt(body({ n: bad }), "n"))).toBe("n is not an integer from 0 to 9007199254740991");
+  });
+
+  test("inherited properties are not fields", () => {
+    expect(error12(() => requireKey(body({}), "toString"))).toBe("toString is missing or not a string");
+  });
+});
