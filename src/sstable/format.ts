@@ -15,7 +15,7 @@ export const BLOCK_TRAILER_SIZE = 5;
 
 export const Compression = { NONE: 0, SNAPPY: 1 } as const;
 /** RocksDB's checksum types (footer byte of format_version >= 1). */
-export const Checksum = { NONE: 0, CRC32C: 1 } as const;
+export const Checksum = { NONE: 0, CRC32C: 1, XXH3: 4 } as const;
 
 export interface BlockHandle {
   readonly offset: number;
@@ -77,8 +77,8 @@ export function decodeFooter(file: string, tail: Uint8Array, tailOffset: number,
     checksum = tail[start];
     formatVersion = decodeFixed32(tail, end - 12);
     start += 1;
-    if (checksum !== Checksum.CRC32C && checksum !== Checksum.NONE) {
-      throw new UnsupportedError(file, tailOffset + start - 1, `checksum type ${checksum} (only crc32c is supported)`);
+    if (checksum !== Checksum.CRC32C && checksum !== Checksum.XXH3 && checksum !== Checksum.NONE) {
+      throw new UnsupportedError(file, tailOffset + start - 1, `checksum type ${checksum} (crc32c and xxh3 are supported)`);
     }
     if (formatVersion < 1 || formatVersion > 5) {
       throw new UnsupportedError(file, tailOffset + end - 12, `RocksDB format_version ${formatVersion}`);

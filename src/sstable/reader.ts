@@ -19,6 +19,7 @@ import {
   type BlockHandle, type Footer, type ParsedKey,
 } from "./format.js";
 import { decodeIndex, type TableIndex } from "./index-block.js";
+import { rocksdbXxh3BlockChecksum } from "./xxh3.js";
 import { numericProperty, PROPERTIES_META_NAME } from "./properties.js";
 
 export interface TableReaderOptions {
@@ -205,11 +206,15 @@ export class Table {
   private verify(handle: BlockHandle, raw: Uint8Array, what: string): Uint8Array {
     const n = handle.size;
     const type = raw[n];
-    if (this.footer.checksum === Checksum.CRC32C) {
-      const expected = crc32cUnmask(decodeFixed32(raw, n + 1));
-      const actual = this.kernels.crc32c(raw.subarray(0, n + 1));
+    const checksum = this.footer.checksum;
+    if (checksum !== Checksum.NONE) {
+      const stored = decodeFixed32(raw, n + 1);
+      const [expected, actual] = checksum === Checksum.CRC32C
+        ? [crc32cUnmask(stored), this.kernels.crc32c(raw.subarray(0, n + 1))]
+        : [stored, rocksdbXxh3BlockChecksum(raw.subarray(0, n + 1))];
       if (actual !== expected) {
-        throw new CorruptionError(this.file.name, handle.offset, `${what} block checksum mismatch: stored ${hex32(expected)}, computed ${hex32(actual)}`);
+        const name = checksum === Checksum.CRC32C ? "crc32c" : "xxh3";
+        throw new CorruptionError(this.file.name, handle.offset, `${what} block ${name} mismatch: stored ${hex32(expected)}, computed ${hex32(actual)}`);
       }
     }
     if (type === Compression.NONE) return raw.subarray(0, n);

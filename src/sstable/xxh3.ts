@@ -144,21 +144,21 @@ function avalancheXxh64(h: number, l: number): void {
 // ---- 0 to 16 bytes ---------------------------------------------------------------------------
 
 function hashEmpty(): void {
-  // avalanche_XXH64(seed ^ secret64[56] ^ secret64[64])
+  // avalanche_XXH64(seed ^ u64 secret[56..64] ^ u64 secret[64..72])
   avalancheXxh64(SEC.getUint32(60, true) ^ SEC.getUint32(68, true), SEC.getUint32(56, true) ^ SEC.getUint32(64, true));
 }
 
 function hash1to3(d: Uint8Array, len: number): void {
   // | last byte | length | first byte | middle (or last) byte |, from the least significant byte
   const combined = d[len - 1] | (len << 8) | (d[0] << 16) | (d[len >>> 1] << 24);
-  // ((u64)(secret32[0] ^ secret32[4]) + seed) ^ (u64)combined: the high half is zero
+  // ((u64)(u32 secret[0..4] ^ u32 secret[4..8]) + seed) ^ (u64)combined: the high half is zero
   avalancheXxh64(0, (SEC.getUint32(0, true) ^ SEC.getUint32(4, true) ^ combined) >>> 0);
 }
 
 function hash4to8(dv: DataView, len: number): void {
   const first = dv.getUint32(0, true);
   const last = dv.getUint32(len - 4, true);
-  // value = (secret64[8] ^ secret64[16]) ^ (last | first << 32)    (seed 0)
+  // value = (u64 secret[8..16] ^ u64 secret[16..24]) ^ (last | first << 32)    (seed 0)
   let h = SEC.getUint32(12, true) ^ SEC.getUint32(20, true) ^ first;
   let l = SEC.getUint32(8, true) ^ SEC.getUint32(16, true) ^ last;
   // value ^= (value <<< 49) ^ (value <<< 24); rotating by 49 = swapping halves, then by 17
@@ -175,7 +175,7 @@ function hash4to8(dv: DataView, len: number): void {
 }
 
 function hash9to16(dv: DataView, len: number): void {
-  // low = (secret64[24] ^ secret64[32]) ^ first 8 bytes; high = (secret64[40] ^ secret64[48]) ^ last 8
+  // low = (u64 secret[24..32] ^ secret[32..40]) ^ first 8 bytes; high = (secret[40..48] ^ secret[48..56]) ^ last 8
   const lowL = (SEC.getUint32(24, true) ^ SEC.getUint32(32, true) ^ dv.getUint32(0, true)) >>> 0;
   const lowH = (SEC.getUint32(28, true) ^ SEC.getUint32(36, true) ^ dv.getUint32(4, true)) >>> 0;
   const highL = (SEC.getUint32(40, true) ^ SEC.getUint32(48, true) ^ dv.getUint32(len - 8, true)) >>> 0;
@@ -258,7 +258,7 @@ function accumulate(dv: DataView, p: number, sec: Uint32Array, s: number): void 
   }
 }
 
-/** Spec `round_scramble`: acc ^= acc >> 47; acc ^= secret64[128 + 8i]; acc *= PRIME32_1. */
+/** Spec `round_scramble`: acc[i] ^= acc[i] >> 47; acc[i] ^= u64 secret[128 + 8i..]; acc[i] *= PRIME32_1. */
 function scramble(): void {
   const s = SCRAMBLE_SECRET / 4;
   for (let i = 0; i < 8; i++) {
