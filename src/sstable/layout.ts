@@ -31,7 +31,7 @@ export function showBytes(b: Uint8Array, max = 48): string {
   const more = b.length > max ? `...(${b.length} bytes)` : "";
   try {
     const s = utf8.decode(cut);
-    if (/^[\x20-\x7e\u00a0-\uffff]*$/u.test(s)) return JSON.stringify(s) + more;
+    if (/^[\x20-\x7e\u{a0}-\u{10ffff}]*$/u.test(s)) return JSON.stringify(s) + more;
   } catch {
     // not UTF-8: hex below
   }
