@@ -1,0 +1,63 @@
+// The manifest: which tables the store holds and which write-ahead logs are still live. One small
+// JSON document, replaced atomically (files.ts) on every change, with a CRC32C over its body so a
+// damaged manifest is reported, not misread. FORMAT.md "Manifest".
+//
+//   MANIFEST := {"crc32c": <crc of body's JSON text>, "body": ManifestBody}
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { crc32cJs } from "../kernels/js.js";
+import { CorruptionError } from "../sstable/errors.js";
+import { writeFileAtomic } from "./files.js";
+
+export const MANIFEST = "MANIFEST";
+
+export interface TableRecord {
+  readonly name: string;
+  readonly level: number;
+  readonly number: number;
+  readonly entries: number;
+  readonly fileSize: number;
+  /** Bytes after the data blocks: a reader opens the table with one read of this many. */
+  readonly tailSize: number;
+  readonly filterBits: number;
+}
+
+export interface ManifestBody {
+  readonly version: 1;
+  /** Write-ahead logs numbered below this are covered by tables and may be deleted. */
+  readonly logNumber: number;
+  readonly nextFileNumber: number;
+  readonly nextTableNumber: number;
+  readonly lastSequence: number;
+  readonly tables: readonly TableRecord[];
+}
+
+export const EMPTY_MANIFEST: ManifestBody = { version: 1, logNumber: 0, nextFileNumber: 1, nextTableNumber: 1, lastSequence: 0, tables: [] };
+
+const utf8 = new TextEncoder();
+
+export function readManifest(dir: string): ManifestBody | null {
+  const path = join(dir, MANIFEST);
+  if (!existsSync(path)) return null;
+  const text = readFileSync(path, "utf8");
+  let doc: { crc32c?: unknown; body?: unknown };
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new CorruptionError(path, 0, "manifest is not JSON");
+  }
+  const body = JSON.stringify(doc.body);
+  if (typeof doc.crc32c !== "number" || body === undefined || crc32cJs(utf8.encode(body)) !== doc.crc32c) {
+    throw new CorruptionError(path, 0, "manifest checksum mismatch");
+  }
+  const m = doc.body as ManifestBody;
+  if (m.version !== 1 || !Array.isArray(m.tables)) throw new CorruptionError(path, 0, "manifest has an unknown version or shape");
+  return m;
+}
+
+export function writeManifest(dir: string, body: ManifestBody, durable: boolean): void {
+  const text = JSON.stringify(body);
+  const doc = `${JSON.stringify({ crc32c: crc32cJs(utf8.encode(text)), body })}\n`;
+  writeFileAtomic(dir, MANIFEST, utf8.encode(doc), durable);
+}

@@ -1,0 +1,111 @@
+// The store through its public API: puts, MemTable reads, flushes to real files, recovery from the
+// log and the manifest, leftovers of a crash, the lock.
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, test } from "vitest";
+import { Store } from "../../src/lsm/store.js";
+import { LockedError } from "../../src/lsm/lock.js";
+import { NodeRandomAccessFile } from "../../src/io/node-file.js";
+import { Table } from "../../src/sstable/reader.js";
+import { bothPaths, utf8 } from "../kernels/kernels.js";
+
+const dirs: string[] = [];
+const freshDir = () => {
+  const d = mkdtempSync(join(tmpdir(), "wasm-lsm-store-test-"));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const text = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
+
+describe.each(bothPaths)("store (%s kernels)", (_name, kernels) => {
+  test("puts are read back from the MemTable, flushed to L0_001.sst, and found there", async () => {
+    const store = Store.open({ kernels, dir: freshDir() });
+    const keys = Array.from({ length: 3000 }, (_, i) => `k${(i * 7919) % 3000}`);
+    for (const [i, k] of keys.entries()) await store.put(utf8(k), utf8(`v${i}`));
+    await store.put(utf8("k5"), utf8("overwritten"));
+    expect(text(store.getFromMemtable(utf8("k5")))).toBe("overwritten");
+    expect(store.scanMemtable(utf8("k10"), utf8("k101")).map(([k]) => text(k))).toEqual(["k10", "k100", "k1000", "k1001", "k1002", "k1003", "k1004", "k1005", "k1006", "k1007", "k1008", "k1009", "k101"]);
+    const r = await store.flush();
+    expect(r).toMatchObject({ name: "L0_001.sst", entries: 3000 });
+    expect(store.getFromMemtable(utf8("k5"))).toBeNull();
+    const first = store.lookup("L0_001.sst", utf8("k5"))!;
+    expect([first.found, text(first.value), first.bloomChecked, first.diskReads]).toEqual([true, "overwritten", true, 2]);
+    expect(store.lookup("L0_001.sst", utf8("k5"))!.diskReads).toBe(0); // cached block
+    expect(store.lookup("L0_001.sst", utf8("nope"))!.found).toBe(false);
+    expect(store.lookup("L0_002.sst", utf8("k5"))).toBeNull();
+    expect((await store.flush()).name).toBe("L0_002.sst"); // an empty MemTable: an empty table
+    await store.close();
+  });
+
+  test("a durable store recovers its tables and its log after close and reopen", async () => {
+    const dir = freshDir();
+    let store = Store.open({ kernels, dir });
+    await store.put(utf8("a"), utf8("1"));
+    await store.flush();
+    await store.put(utf8("b"), utf8("2"));
+    await store.delete(utf8("a"));
+    await store.close();
+    store = Store.open({ kernels, dir });
+    expect(store.tables().map((t) => t.name)).toEqual(["L0_001.sst"]);
+    expect(text(store.getFromMemtable(utf8("b")))).toBe("2");
+    expect(text(store.lookup("L0_001.sst", utf8("a"))!.value)).toBe("1");
+    const r = await store.flush();
+    expect(r.name).toBe("L0_002.sst");
+    expect(store.lookup("L0_002.sst", utf8("a"))).toMatchObject({ found: false, deleted: true });
+    await store.close();
+    // the log the second table covers is gone; one fresh log remains
+    expect(readdirSync(dir).filter((f) => f.endsWith(".log"))).toHaveLength(1);
+  });
+
+  test("background flush when the MemTable passes its threshold", async () => {
+    const store = Store.open({ kernels, dir: freshDir(), memtableBytes: 64 * 1024 });
+    for (let i = 0; i < 5000; i++) await store.put(utf8(`key${i}`), utf8("x".repeat(40)));
+    await store.flush();
+    const tables = store.tables();
+    expect(tables.length).toBeGreaterThan(2);
+    expect(tables.map((t) => t.name)).toEqual(tables.map((_, i) => `L0_${String(i + 1).padStart(3, "0")}.sst`));
+    expect(tables.reduce((n, t) => n + t.entries, 0)).toBe(5000);
+    for (const t of tables) {
+      const table = Table.open(new NodeRandomAccessFile(join(store.dir, t.name)), { kernels });
+      expect(table.openReads).toBe(1);
+      table.close();
+    }
+    await store.close();
+  });
+
+  test("recovery removes a leftover .tmp and a table the manifest never recorded", async () => {
+    const dir = freshDir();
+    const store = Store.open({ kernels, dir });
+    await store.put(utf8("a"), utf8("1"));
+    await store.close();
+    writeFileSync(join(dir, "L0_001.sst.tmp"), "half a table");
+    writeFileSync(join(dir, "L0_007.sst"), "renamed but not in the manifest");
+    const again = Store.open({ kernels, dir });
+    expect(existsSync(join(dir, "L0_001.sst.tmp"))).toBe(false);
+    expect(existsSync(join(dir, "L0_007.sst"))).toBe(false);
+    expect(text(again.getFromMemtable(utf8("a")))).toBe("1");
+    expect((await again.flush()).name).toBe("L0_001.sst");
+    await again.close();
+  });
+
+  test("a second store on the same directory is refused while the first is open", async () => {
+    const dir = freshDir();
+    const store = Store.open({ kernels, dir });
+    expect(() => Store.open({ kernels, dir })).toThrow(LockedError);
+    await store.close();
+    Store.open({ kernels, dir }).close();
+  });
+
+  test("an ephemeral store lives in a temporary directory removed on close", async () => {
+    const store = Store.open({ kernels });
+    await store.put(utf8("a"), utf8("1"));
+    const r = await store.flush();
+    expect(existsSync(join(store.dir, r.name))).toBe(true);
+    await store.close();
+    expect(existsSync(store.dir)).toBe(false);
+  });
+});
