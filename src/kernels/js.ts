@@ -154,16 +154,16 @@ class JsFilter implements LoadedFilter {
   release(): void {}
 }
 
-// ---- CRC32C, slicing-by-8 (assembly/crc32c.ts) ----
+// ---- CRC32C, slicing-by-16 (assembly/crc32c.ts) ----
 
 const CRC_TABLES = (() => {
-  const t = new Int32Array(8 * 256);
+  const t = new Int32Array(16 * 256);
   for (let b = 0; b < 256; b++) {
     let c = b;
     for (let j = 0; j < 8; j++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
     t[b] = c;
   }
-  for (let i = 256; i < 8 * 256; i++) t[i] = (t[i - 256] >>> 8) ^ t[t[i - 256] & 0xff];
+  for (let i = 256; i < 16 * 256; i++) t[i] = (t[i - 256] >>> 8) ^ t[t[i - 256] & 0xff];
   return t;
 })();
 
@@ -172,14 +172,18 @@ export function crc32cJs(data: Uint8Array, crc = 0): number {
   let c = ~crc;
   let p = 0;
   const end = data.length;
-  const end8 = end & ~7;
-  while (p < end8) {
-    const lo = (data[p] | (data[p + 1] << 8) | (data[p + 2] << 16) | (data[p + 3] << 24)) ^ c;
-    const hi = data[p + 4] | (data[p + 5] << 8) | (data[p + 6] << 16) | (data[p + 7] << 24);
+  const end16 = end & ~15;
+  while (p < end16) {
+    const a = (data[p] | (data[p + 1] << 8) | (data[p + 2] << 16) | (data[p + 3] << 24)) ^ c;
+    const b = data[p + 4] | (data[p + 5] << 8) | (data[p + 6] << 16) | (data[p + 7] << 24);
+    const d = data[p + 8] | (data[p + 9] << 8) | (data[p + 10] << 16) | (data[p + 11] << 24);
+    const e = data[p + 12] | (data[p + 13] << 8) | (data[p + 14] << 16) | (data[p + 15] << 24);
     c =
-      t[0x700 | (lo & 0xff)] ^ t[0x600 | ((lo >>> 8) & 0xff)] ^ t[0x500 | ((lo >>> 16) & 0xff)] ^ t[0x400 | (lo >>> 24)] ^
-      t[0x300 | (hi & 0xff)] ^ t[0x200 | ((hi >>> 8) & 0xff)] ^ t[0x100 | ((hi >>> 16) & 0xff)] ^ t[hi >>> 24];
-    p += 8;
+      t[0xf00 | (a & 0xff)] ^ t[0xe00 | ((a >>> 8) & 0xff)] ^ t[0xd00 | ((a >>> 16) & 0xff)] ^ t[0xc00 | (a >>> 24)] ^
+      t[0xb00 | (b & 0xff)] ^ t[0xa00 | ((b >>> 8) & 0xff)] ^ t[0x900 | ((b >>> 16) & 0xff)] ^ t[0x800 | (b >>> 24)] ^
+      t[0x700 | (d & 0xff)] ^ t[0x600 | ((d >>> 8) & 0xff)] ^ t[0x500 | ((d >>> 16) & 0xff)] ^ t[0x400 | (d >>> 24)] ^
+      t[0x300 | (e & 0xff)] ^ t[0x200 | ((e >>> 8) & 0xff)] ^ t[0x100 | ((e >>> 16) & 0xff)] ^ t[e >>> 24];
+    p += 16;
   }
   while (p < end) c = (c >>> 8) ^ t[(c ^ data[p++]) & 0xff];
   return ~c >>> 0;

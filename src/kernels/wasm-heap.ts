@@ -36,14 +36,19 @@ export class WasmHeap {
     this.u32View = new Uint32Array(memory.buffer);
   }
 
-  /** A fresh view of all of memory (views of an older buffer are detached by memory.grow). */
+  /**
+   * A live view of all of memory. memory.grow detaches the views of the old buffer, and a detached
+   * view has length 0; testing that is much cheaper than comparing buffers (a getter V8 does not
+   * inline), which matters on per-key calls. Only grow() below grows memory (the module has no
+   * memory.grow), but a grow from elsewhere is still caught here.
+   */
   u8(): Uint8Array {
-    if (this.u8View.buffer !== this.memory.buffer) this.refreshViews();
+    if (this.u8View.length === 0) this.refreshViews();
     return this.u8View;
   }
 
   u32(): Uint32Array {
-    if (this.u32View.buffer !== this.memory.buffer) this.refreshViews();
+    if (this.u32View.length === 0) this.refreshViews();
     return this.u32View;
   }
 

@@ -87,13 +87,17 @@ export class Store {
     return new Store(options);
   }
 
-  /** Writes key = value; resolves once the write is durable (or, ephemeral, logged). */
-  put(key: Uint8Array, value: Uint8Array): Promise<void> {
-    return this.write(key, value, ValueKind.VALUE);
+  /**
+   * Writes key = value; resolves once the write is durable (or, ephemeral, logged). `deferFlush`
+   * lets the MemTable pass its threshold without starting a background flush (a caller about to
+   * flush it anyway).
+   */
+  put(key: Uint8Array, value: Uint8Array, options: { deferFlush?: boolean } = {}): Promise<void> {
+    return this.write(key, value, ValueKind.VALUE, options.deferFlush ?? false);
   }
 
   delete(key: Uint8Array): Promise<void> {
-    return this.write(key, new Uint8Array(0), ValueKind.DELETION);
+    return this.write(key, new Uint8Array(0), ValueKind.DELETION, false);
   }
 
   /** The value of key in the active or frozen MemTable (not the tables), or null. */
@@ -168,12 +172,12 @@ export class Store {
     if (!this.durable) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private write(key: Uint8Array, value: Uint8Array, kind: ValueKind): Promise<void> {
+  private write(key: Uint8Array, value: Uint8Array, kind: ValueKind, deferFlush: boolean): Promise<void> {
     if (this.closed) return Promise.reject(new Error("store is closed"));
     const sequence = ++this.sequence;
     const done = this.wal.append(encodeBatch({ sequence, ops: [{ kind, key, value }] }));
     this.active.put(key, value, sequence, kind);
-    if (this.active.bytes >= this.memtableBytes && this.flushing === null) {
+    if (!deferFlush && this.active.bytes >= this.memtableBytes && this.flushing === null) {
       if (this.frozen === null) this.freeze(); // else: retry the frozen one a failed flush left
       this.startFlush().catch((err) => this.log(`background flush failed: ${(err as Error).message}`));
     }

@@ -48,22 +48,25 @@ export function optionalInt(body: RequestBody, name: string, min = 0): number | 
   return value;
 }
 
-/** A key: valid Unicode, MIN_KEY_BYTES to MAX_KEY_BYTES of UTF-8. */
-export function requireKey(body: RequestBody, name = "key"): string {
-  const key = requireUnicode(body, name);
-  const bytes = Buffer.byteLength(key, "utf8");
-  if (bytes < MIN_KEY_BYTES || bytes > MAX_KEY_BYTES) {
-    throw malformed(`${name} is ${bytes} bytes of UTF-8; the key limit is ${MIN_KEY_BYTES} to ${MAX_KEY_BYTES} bytes (16 KiB)`);
+const utf8 = new TextEncoder();
+
+/**
+ * A key as UTF-8 bytes, encoded once (DESIGN.md section 3): valid Unicode, MIN_KEY_BYTES to
+ * MAX_KEY_BYTES long. `min` 0 allows the empty string (a scan bound).
+ */
+export function requireKey(body: RequestBody, name = "key", min = MIN_KEY_BYTES): Uint8Array {
+  const key = utf8.encode(requireUnicode(body, name));
+  if (key.length < min || key.length > MAX_KEY_BYTES) {
+    throw malformed(`${name} is ${key.length} bytes of UTF-8; the key limit is ${min} to ${MAX_KEY_BYTES} bytes (16 KiB)`);
   }
   return key;
 }
 
-/** A value: valid Unicode, at most MAX_VALUE_BYTES of UTF-8. */
-export function requireValue(body: RequestBody, name = "value"): string {
-  const value = requireUnicode(body, name);
-  const bytes = Buffer.byteLength(value, "utf8");
-  if (bytes > MAX_VALUE_BYTES) {
-    throw malformed(`${name} is ${bytes} bytes of UTF-8; the value limit is ${MAX_VALUE_BYTES} bytes (4 MiB)`);
+/** A value as UTF-8 bytes: valid Unicode, at most MAX_VALUE_BYTES long. */
+export function requireValue(body: RequestBody, name = "value"): Uint8Array {
+  const value = utf8.encode(requireUnicode(body, name));
+  if (value.length > MAX_VALUE_BYTES) {
+    throw malformed(`${name} is ${value.length} bytes of UTF-8; the value limit is ${MAX_VALUE_BYTES} bytes (4 MiB)`);
   }
   return value;
 }

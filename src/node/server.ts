@@ -1,20 +1,23 @@
 // The stdio node (PROTOCOL.md section 2): lines in, one reply line out per request, in request order.
 //
-// One loop: read a line (lines.ts; a line over MAX_LINE_BYTES is dropped, keeping its head), turn
-// it into a request or a rejection (protocol.ts), run the request's handler to completion (it may
-// return a Promise), format and write the reply, then read the next line. Running one request at a
-// time is what keeps replies in request order and lets each handler see the effects of the ones
-// before; it also pushes back on the input while a handler or a full output is slow.
+// Requests run in request order. Most wait for every request before them to finish, so each sees
+// the effects of all earlier ones (a lookup after a flush finds the new table). Types listed as
+// concurrent (memtable_put) start as soon as the last non-concurrent request before them is done,
+// without waiting for each other: their synchronous part (log append, MemTable insert) still runs in
+// request order, and their waits for the disk overlap, so pipelined puts share one fsync (group
+// commit). Replies are formatted and written strictly in request order, whatever order the work
+// finishes in; msg_ids follow the written lines.
 //
 // - Blank lines (spaces, tabs, "\r" only) are ignored. A line that is not a message is logged, and
-//   answered with error 12 when it carries a usable src and body.msg_id.
+//   answered with error 12 when it carries a usable src and body.msg_id (salvage.ts; a line over
+//   MAX_LINE_BYTES keeps only its first OVERLONG_HEAD_BYTES for that).
 // - Unknown type: error 10. ProtocolError from a handler: its code and text. Anything else a
 //   handler (or the formatting of its reply) throws: error 13 with the message as text, the stack
 //   on the log. The node never stops on bad input.
-// - msg_id: the node's own counter, 0 for its first reply, one more for each reply line written.
 // - Output: each reply is one write of line + "\n"; when the stream asks us to wait (write() returns
-//   false) we wait for "drain". At the end of input, runNode resolves once every reply has been
-//   handed to the OS. A failing output (EPIPE: the reader went away) rejects runNode.
+//   false) we wait for "drain", and at most MAX_IN_FLIGHT requests are read ahead of the replies
+//   written. At the end of input, runNode resolves once every reply has been handed to the OS. A
+//   failing output (EPIPE: the reader went away) rejects runNode.
 
 import type { Writable } from "node:stream";
 import { coreHandlers, type HandlerContext, type HandlerTable, type NodeState } from "./handlers.js";
@@ -38,6 +41,8 @@ import {
 
 /** Bytes kept from the start of an over-long line to salvage its src and msg_id (salvage.ts). */
 export const OVERLONG_HEAD_BYTES = 64 * 1024;
+/** Requests read ahead of the replies written; past this the node stops reading until replies catch up. */
+export const MAX_IN_FLIGHT = 4096;
 
 export interface NodeIO {
   /** process.stdin, or any stream or iterable of chunks (tests). */
@@ -48,21 +53,53 @@ export interface NodeIO {
   readonly log: (line: string) => void;
   /** Default: coreHandlers. */
   readonly handlers?: HandlerTable;
+  /** Request types whose handlers may overlap with each other (see above). */
+  readonly concurrent?: ReadonlySet<string>;
   readonly options?: Partial<NodeOptions>;
+}
+
+/** One request's work: the reply target, and the payload once the handler is done. */
+export interface Job {
+  readonly target: ReplyTarget;
+  readonly type: string | null;
+  /** Runs the handler; never rejects: failures become error payloads. */
+  readonly run: () => Promise<ReplyPayload>;
 }
 
 /** Serves the protocol until the input ends; resolves when every reply is written. */
 export async function runNode(io: NodeIO): Promise<void> {
   const node = new ProtocolNode(io.handlers ?? coreHandlers, { ...DEFAULT_NODE_OPTIONS, ...io.options }, io.log);
+  const concurrent = io.concurrent ?? new Set<string>();
   const writer = new LineWriter(io.output);
+  let written: Promise<void> = Promise.resolve();
+  let barrier: Promise<unknown> = Promise.resolve();
+  let sinceBarrier: Promise<unknown>[] = [];
+  let inFlight = 0;
   for await (const line of readLines(io.input, { maxBytes: MAX_LINE_BYTES, headBytes: OVERLONG_HEAD_BYTES })) {
-    const reply = await node.answer(line);
-    if (reply !== null) await writer.write(reply);
+    const job = node.job(line);
+    if (job === null) continue;
+    let payload: Promise<ReplyPayload>;
+    if (job.type !== null && concurrent.has(job.type)) {
+      payload = barrier.then(job.run);
+      sinceBarrier.push(payload);
+    } else {
+      payload = Promise.all([barrier, ...sinceBarrier]).then(job.run);
+      barrier = payload;
+      sinceBarrier = [];
+    }
+    inFlight++;
+    written = written.then(async () => {
+      const reply = node.reply(job.target, await payload, job.type);
+      inFlight--;
+      await writer.write(reply);
+    });
+    if (inFlight >= MAX_IN_FLIGHT) await written;
   }
+  await written;
   await writer.flush();
 }
 
-/** The protocol state machine: one input line in, at most one reply line out. */
+/** The protocol state machine: one input line in, at most one reply out. */
 export class ProtocolNode {
   readonly state: NodeState = { nodeId: null, nodeIds: [] };
   private readonly ctx: HandlerContext;
@@ -76,15 +113,34 @@ export class ProtocolNode {
     this.ctx = { node: this.state, options, log };
   }
 
-  /** The reply line (no newline) to one input line, or null when it gets none. */
+  /** The reply line (no newline) to one input line, or null when it gets none; one at a time. */
   async answer(line: InputLine): Promise<string | null> {
+    const job = this.job(line);
+    return job === null ? null : this.reply(job.target, await job.run(), job.type);
+  }
+
+  /** The work one input line asks for, or null when it gets no reply. */
+  job(line: InputLine): Job | null {
     if (line.kind === "overlong") return this.reject(line.number, rejectOverlong(line.length, line.head));
     if (isBlankLine(line.bytes)) return null;
     const parsed = parseLine(line.bytes);
     return parsed.ok ? this.dispatch(line.number, parsed.request) : this.reject(line.number, parsed);
   }
 
-  private reject(lineNumber: number, rejection: Rejection): string | null {
+  /** Formats a reply with the next msg_id; a reply that cannot be formatted becomes error 13. */
+  reply(target: ReplyTarget, payload: ReplyPayload, type: string | null = null): string {
+    const from = this.state.nodeId ?? target.dest ?? "";
+    let line: string;
+    try {
+      line = formatReply(from, target, payload, this.nextMsgId);
+    } catch (err) {
+      line = formatReply(from, target, this.errorPayloadFor(err, 0, `${type ?? "request"} reply`), this.nextMsgId);
+    }
+    this.nextMsgId++;
+    return line;
+  }
+
+  private reject(lineNumber: number, rejection: Rejection): Job | null {
     const { reason, detail, target } = rejection;
     const what = `line ${lineNumber}: ${reason}${detail === undefined ? "" : ` (${detail})`}`;
     if (target === null) {
@@ -92,22 +148,27 @@ export class ProtocolNode {
       return null;
     }
     this.log(`${what}; error 12 to ${target.src} msg_id ${target.msgId}`);
-    return this.reply(target, errorPayload(ErrorCode.MALFORMED_REQUEST, reason));
+    const payload = errorPayload(ErrorCode.MALFORMED_REQUEST, reason);
+    return { target, type: null, run: () => Promise.resolve(payload) };
   }
 
-  private async dispatch(lineNumber: number, request: Request): Promise<string> {
+  private dispatch(lineNumber: number, request: Request): Job {
     const { type } = request.body;
     const target = targetOfRequest(request);
     const handler = Object.hasOwn(this.handlers, type) ? this.handlers[type] : undefined;
     if (handler === undefined) {
       this.log(`line ${lineNumber}: unsupported message type: ${type}; error 10`);
-      return this.reply(target, errorPayload(ErrorCode.NOT_SUPPORTED, `unsupported message type: ${type}`));
+      const payload = errorPayload(ErrorCode.NOT_SUPPORTED, `unsupported message type: ${type}`);
+      return { target, type, run: () => Promise.resolve(payload) };
     }
-    try {
-      return this.reply(target, await handler(request.body, this.ctx));
-    } catch (err) {
-      return this.reply(target, this.errorPayloadFor(err, lineNumber, type));
-    }
+    const run = async () => {
+      try {
+        return await handler(request.body, this.ctx);
+      } catch (err) {
+        return this.errorPayloadFor(err, lineNumber, type);
+      }
+    };
+    return { target, type, run };
   }
 
   /** A handler's exception (or its reply's, when that cannot be formatted) as an error reply. */
@@ -119,14 +180,6 @@ export class ProtocolNode {
     const error = err instanceof Error ? err : new Error(String(err));
     this.log(`line ${lineNumber}: ${type} crashed; error 13: ${error.stack ?? error.message}`);
     return errorPayload(ErrorCode.CRASH, error.message);
-  }
-
-  /** Formats a reply with the next msg_id; the id is spent only if formatting succeeds. */
-  private reply(target: ReplyTarget, payload: ReplyPayload): string {
-    const from = this.state.nodeId ?? target.dest ?? "";
-    const line = formatReply(from, target, payload, this.nextMsgId);
-    this.nextMsgId++;
-    return line;
   }
 }
 

@@ -1,0 +1,158 @@
+// The kernel microbenchmarks (DESIGN.md section 3, STYLE.md point 10): named workloads run on the
+// wasm kernels, their JS twin and the npm peers, all on the same data. Progress goes to stderr, the
+// table to stdout, and --json FILE writes the results with a description of the machine.
+//
+//   npm run build && npm run bench -- [--quick] [--json FILE] [--only NAME,..] [--impls IMPL,..]
+//                                     [--runs N] [--keys N]
+
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import { Dataset } from "./data.js";
+import { runWorkload } from "./measure.js";
+import type { Measurement, TimingOptions } from "./measure.js";
+import { workloads } from "./workloads.js";
+import type { Case, Workload } from "./workloads.js";
+
+const USAGE = `usage: npm run bench -- [options]
+  --quick            100k keys, 3 runs (under a minute)
+  --json FILE        write the results as JSON
+  --only NAME,..     run only these workloads
+  --impls IMPL,..    run only these implementations (wasm, js, peers, or a peer's name)
+  --runs N           timed runs per case (default 7, quick 3)
+  --keys N           keys in the data set (default 1000000, quick 100000)`;
+
+interface Config {
+  readonly keys: number;
+  readonly runs: number;
+  readonly warmups: number;
+  readonly warmupMs: number;
+  readonly crcOps: number;
+  readonly maxRunMs: number;
+}
+
+const FULL: Config = { keys: 1_000_000, runs: 7, warmups: 1, warmupMs: 1000, crcOps: 16_384, maxRunMs: 2000 };
+const QUICK: Config = { keys: 100_000, runs: 3, warmups: 1, warmupMs: 300, crcOps: 2048, maxRunMs: 1000 };
+
+interface Row extends Measurement {
+  readonly js_over_wasm?: number;
+  readonly peer_over_wasm?: number;
+}
+
+function parse() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      json: { type: "string" },
+      only: { type: "string" },
+      impls: { type: "string" },
+      runs: { type: "string" },
+      keys: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  return values;
+}
+
+function positiveInt(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number >= 1, got ${text}`);
+  return n;
+}
+
+function list(text: string | undefined): string[] | undefined {
+  return text?.split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+function selectWorkloads(all: Workload[], only: string[] | undefined): Workload[] {
+  if (only === undefined) return all;
+  const unknown = only.filter((name) => !all.some((w) => w.name === name));
+  if (unknown.length > 0) throw new Error(`unknown workload ${unknown.join(", ")}; known: ${all.map((w) => w.name).join(", ")}`);
+  return all.filter((w) => only.includes(w.name));
+}
+
+function implFilter(impls: string[] | undefined): (c: Case) => boolean {
+  if (impls === undefined) return () => true;
+  return (c) => impls.includes(c.impl) || (c.kind === "peer" && impls.includes("peers"));
+}
+
+/** Adds js/wasm to the wasm row and peer/wasm to each peer row: how many times slower than wasm. */
+function withRatios(ms: readonly Measurement[]): Row[] {
+  const wasm = ms.find((m) => m.kind === "wasm");
+  const js = ms.find((m) => m.kind === "js");
+  return ms.map((m): Row => {
+    if (wasm === undefined) return m;
+    if (m.kind === "wasm" && js !== undefined) return { ...m, js_over_wasm: js.ns_per_op / m.ns_per_op };
+    if (m.kind === "peer") return { ...m, peer_over_wasm: m.ns_per_op / wasm.ns_per_op };
+    return m;
+  });
+}
+
+const fmtNs = (ns: number) => (ns < 10 ? ns.toFixed(2) : ns < 1000 ? ns.toFixed(1) : ns.toFixed(0));
+const fmtRatio = (r: number | undefined) => (r === undefined ? "" : `${r.toFixed(2)}x`);
+
+function notes(r: Row): string {
+  const parts = [];
+  if (r.gb_per_s !== undefined) parts.push(`${r.gb_per_s.toFixed(2)} GB/s`);
+  if (r.reduced_from !== undefined) parts.push(`slow: ops cut from ${r.reduced_from}`);
+  if (r.note !== "") parts.push(r.note);
+  return parts.join("; ");
+}
+
+function table(rows: readonly Row[]): string {
+  const head = ["workload", "impl", "ns/op", "ops", "runs", "js/wasm", "peer/wasm", "notes"];
+  const cells = rows.map((r) => [
+    r.workload, r.impl, fmtNs(r.ns_per_op), String(r.ops), String(r.runs), fmtRatio(r.js_over_wasm), fmtRatio(r.peer_over_wasm), notes(r),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const right = new Set([2, 3, 4, 5, 6]);
+  const line = (c: string[]) => c.map((s, i) => (right.has(i) ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join("  ").trimEnd();
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}
+
+function machine() {
+  const cpu = cpus();
+  return {
+    node: process.version,
+    cpu: cpu[0]?.model ?? "unknown",
+    cores: cpu.length,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+  };
+}
+
+function main(): void {
+  const args = parse();
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const base = args.quick ? QUICK : FULL;
+  const config: Config = { ...base, keys: positiveInt(args.keys, "keys", base.keys), runs: positiveInt(args.runs, "runs", base.runs) };
+  const write = (text: string) => void process.stderr.write(text);
+  const timing: TimingOptions = { ...config, write };
+  const data = new Dataset(config.keys);
+  const selected = selectWorkloads(workloads(data, { crcOps: config.crcOps }), list(args.only));
+  const include = implFilter(list(args.impls));
+  const started = Date.now();
+  const rows = selected.flatMap((w) => withRatios(runWorkload(w, timing, include)));
+  write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  const m = machine();
+  console.log(`# ${m.cpu} x${m.cores}, ${m.platform}, node ${m.node}; ${config.keys} keys, median of ${config.runs} runs`);
+  console.log(table(rows));
+  if (rows.some((r) => r.reduced_from !== undefined)) {
+    console.log(`# "ops cut": a peer so slow that one run of all ops would take over ${config.maxRunMs} ms ran on fewer`);
+  }
+  if (args.json !== undefined) {
+    writeFileSync(args.json, JSON.stringify({ machine: m, config: { ...config, quick: args.quick }, results: rows }, null, 2) + "\n");
+    write(`wrote ${args.json}\n`);
+  }
+}
+
+try {
+  main();
+} catch (e) {
+  process.stderr.write(`\nbench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,128 @@
+// The store's messages (PROTOCOL.md section 3): thin handlers that read fields, call the Store's
+// public API and shape the reply. Errors of the store become the protocol's codes: corruption 1000,
+// a full disk or similar 11 (nothing was changed), an unknown table 20.
+
+import { join } from "node:path";
+import { NodeRandomAccessFile } from "../io/node-file.js";
+import type { Kernels } from "../kernels/types.js";
+import { referenceWorkload } from "../lsm/reference-workload.js";
+import type { Store } from "../lsm/store.js";
+import { CorruptionError } from "../sstable/errors.js";
+import { numericProperty } from "../sstable/properties.js";
+import { Table } from "../sstable/reader.js";
+import { optionalInt, requireKey, requireString, requireValue } from "./fields.js";
+import type { Handler, HandlerTable } from "./handlers.js";
+import { MAX_MEMTABLE_BYTES } from "./options.js";
+import { ErrorCode, ProtocolError, type RequestBody } from "./protocol.js";
+
+/** Table names a request may name: L<level>_<n>.sst, nothing else (no paths, no ..). */
+export const TABLE_NAME = /^L[0-9]+_[0-9]{3,}\.sst$/;
+
+/** Request types whose work may overlap (server.ts): puts, so that they share fsyncs. */
+export const CONCURRENT_TYPES: ReadonlySet<string> = new Set(["memtable_put"]);
+
+const utf8 = new TextEncoder();
+const text = new TextDecoder();
+
+/** Errors no request caused and a retry may clear. */
+const TRANSIENT = new Set(["ENOSPC", "EDQUOT", "EMFILE", "ENFILE", "EAGAIN", "EBUSY", "EIO", "EROFS"]);
+
+/** Runs store work, turning its failures into protocol errors. */
+async function storeCall<T>(what: string, work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ProtocolError) throw err;
+    if (err instanceof CorruptionError) throw new ProtocolError(ErrorCode.CORRUPTION, err.message);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== undefined && TRANSIENT.has(code)) {
+      throw new ProtocolError(ErrorCode.TEMPORARILY_UNAVAILABLE, `${what}: ${(err as Error).message}`);
+    }
+    throw err;
+  }
+}
+
+export function storeHandlers(store: Store, kernels: Kernels): HandlerTable {
+  const flush: Handler = async (body, ctx) => {
+    const size = optionalInt(body, "memtable_size_bytes", 0);
+    if (size !== undefined && size > MAX_MEMTABLE_BYTES) {
+      throw new ProtocolError(ErrorCode.MALFORMED_REQUEST, `memtable_size_bytes ${size} is over the limit of ${MAX_MEMTABLE_BYTES} bytes (1 GiB)`);
+    }
+    return storeCall("sstable_flush", async () => {
+      if (!store.durable && store.memtableEntries === 0) {
+        const target = size ?? store.memtableBytes;
+        const loaded = await loadReferenceWorkload(store, target);
+        ctx.log(`sstable_flush: empty ephemeral MemTable: loaded the reference workload of ${target} bytes (${loaded} entries, user:0.. and user:42 = Alice)`);
+      }
+      const record = await store.flush();
+      const figures = readFigures(store.dir, record.name, kernels);
+      return { type: "sstable_flush_ok", sstable_file: record.name, ...figures };
+    });
+  };
+
+  const lookup: Handler = (body) => {
+    const name = requireString(body, "sstable");
+    if (!TABLE_NAME.test(name)) throw new ProtocolError(ErrorCode.MALFORMED_REQUEST, `sstable ${JSON.stringify(name)} is not a table name of the form L<level>_<n>.sst`);
+    const key = requireKey(body);
+    return storeCall("sstable_lookup", () => {
+      const r = store.lookup(name, key);
+      if (r === null) throw new ProtocolError(ErrorCode.KEY_DOES_NOT_EXIST, `no table ${name} in this store`);
+      return { type: "sstable_lookup_ok", found: r.found, value: r.value === null ? null : text.decode(r.value), bloom_checked: r.bloomChecked, disk_reads: r.diskReads };
+    });
+  };
+
+  const put: Handler = (body) => {
+    const key = requireKey(body);
+    const value = requireValue(body);
+    return storeCall("memtable_put", async () => {
+      await store.put(key, value);
+      return { type: "memtable_put_ok" };
+    });
+  };
+
+  const get: Handler = (body) => {
+    const value = store.getFromMemtable(requireKey(body));
+    return { type: "memtable_get_ok", value: value === null ? null : text.decode(value), source: "memtable" };
+  };
+
+  const scan: Handler = (body: RequestBody) => {
+    const start = requireKey(body, "start", 0);
+    const end = requireKey(body, "end", 0);
+    const entries = store.scanMemtable(start, end).map(([k, v]) => ({ key: text.decode(k), value: text.decode(v) }));
+    return { type: "memtable_scan_ok", entries };
+  };
+
+  return { sstable_flush: flush, sstable_lookup: lookup, memtable_put: put, memtable_get: get, memtable_scan: scan };
+}
+
+/** Puts the reference workload until the MemTable's footprint reaches `bytes`; user:42 always. */
+async function loadReferenceWorkload(store: Store, bytes: number): Promise<number> {
+  let n = 0;
+  let sample = false;
+  for (const [key, value] of referenceWorkload()) {
+    if (store.memtableFootprint >= bytes) break;
+    await store.put(utf8.encode(key), utf8.encode(value), { deferFlush: true });
+    sample ||= key === "user:42";
+    n++;
+  }
+  if (!sample) {
+    await store.put(utf8.encode("user:42"), utf8.encode("Alice"), { deferFlush: true });
+    n++;
+  }
+  return n;
+}
+
+/** entries, bloom_filter_bits and size_bytes, read off the table file: its properties, filter, size. */
+function readFigures(dir: string, name: string, kernels: Kernels) {
+  const table = Table.open(new NodeRandomAccessFile(join(dir, name)), { kernels });
+  try {
+    const shape = table.filterShape;
+    return {
+      entries: numericProperty(table.properties, "rocksdb.num.entries") ?? 0,
+      bloom_filter_bits: shape === null ? 0 : shape.numLines * 512,
+      size_bytes: table.file.size,
+    };
+  } finally {
+    table.close();
+  }
+}
