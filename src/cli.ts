@@ -2,25 +2,28 @@
 // The wasm-lsm command (package.json "bin"; `npm start` runs it too).
 //
 //   wasm-lsm [serve] [--data-dir DIR] [--memtable-bytes N] [--bits-per-key N] [--kernels wasm|js]
+//   wasm-lsm sst write|dump|check|layout|get ...   (src/cli/sst.ts, with its own exit codes)
 //   wasm-lsm --help
 //
 // With no command, or with flags only, it serves: the stdio protocol node (PROTOCOL.md) on stdin
-// and stdout, logs on stderr. Commands live in COMMANDS; `sst write|dump|check|layout` joins them
-// in a later issue.
+// and stdout, logs on stderr. Commands live in COMMANDS.
 //
 // Exit codes:
 //   0  end of input reached and every reply written; or --help
-//   1  a runtime failure: the output went away (EPIPE), the input failed, an internal error
+//   1  a runtime failure: the store cannot be opened (locked by a live node, corrupt), the output
+//      went away (EPIPE), the input failed, an internal error
 //   2  bad usage: unknown command or flag, a flag value out of range (message and hint on stderr)
 
 import { SERVE_FLAGS_USAGE, UsageError, parseServeArgs } from "./node/options.js";
-import { runNode } from "./node/server.js";
+import { serveStore } from "./node/serve.js";
+import { runSst, SST_SYNOPSES } from "./cli/sst.js";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
 const USAGE = `Usage: wasm-lsm [serve] [options]
+       ${SST_SYNOPSES.join("\n       ")}
        wasm-lsm --help
 
 An LSM storage node speaking the Maelstrom-style JSON protocol: one request per line on stdin,
@@ -29,12 +32,15 @@ one reply per line on stdout, logs on stderr. It exits 0 at the end of input.
 Options of serve:
 ${SERVE_FLAGS_USAGE}
   -h, --help            print this help and exit
+
+The sst commands read and write table files; "wasm-lsm sst --help" tells more.
 `;
 
 type Command = (args: readonly string[]) => Promise<number>;
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   serve,
+  sst: runSst,
   help: async () => printHelp(),
 };
 
@@ -57,8 +63,7 @@ async function serve(args: readonly string[]): Promise<number> {
     return EXIT_USAGE;
   }
   if (options === "help") return printHelp();
-  await runNode({ input: process.stdin, output: process.stdout, log, options });
-  return EXIT_OK;
+  return serveStore(options, { input: process.stdin, output: process.stdout, log });
 }
 
 function printHelp(): number {

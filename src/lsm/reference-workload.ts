@@ -2,7 +2,7 @@
 // MemTable loads when asked to flush N bytes, as the course task's samples assume. Deterministic:
 // keys user:0, user:1, ... with values `value-<i>-` padded with "x" to 58 bytes, except the
 // sample's record user:42 = "Alice", added until the MemTable's footprint (memtable.ts: key +
-// value + 16 bytes per entry) reaches N. 4 MiB gives 49,934 entries.
+// value + 16 bytes per entry) reaches N. 4 MiB gives 50,066 entries.
 
 export const REFERENCE_VALUE_BYTES = 58;
 

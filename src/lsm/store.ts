@@ -172,6 +172,20 @@ export class Store {
     if (!this.durable) rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /**
+   * Closes at once, without waiting for background work: for a signal. Acknowledged writes are
+   * already durable; a flush cut short leaves a .tmp that the next open removes.
+   */
+  closeNow(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.wal.close();
+    for (const t of this.open.values()) t.close();
+    this.open.clear();
+    this.unlock();
+    if (!this.durable) rmSync(this.dir, { recursive: true, force: true });
+  }
+
   private write(key: Uint8Array, value: Uint8Array, kind: ValueKind, deferFlush: boolean): Promise<void> {
     if (this.closed) return Promise.reject(new Error("store is closed"));
     const sequence = ++this.sequence;

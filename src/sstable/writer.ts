@@ -161,6 +161,9 @@ export class TableBuilder {
     });
     this.keys.dropFirst(done);
     this.values.dropFirst(done);
+    // The block left open starts the next block: its first key, not the next key add() is given,
+    // bounds the separator of the block just written.
+    if (this.pendingIndex !== null && this.keys.count > 0) this.emitIndexEntry(this.keys.item(0));
   }
 
   private emitIndexEntry(nextKey: Uint8Array | null): void {

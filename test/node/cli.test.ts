@@ -84,7 +84,7 @@ describe("the built wasm-lsm bin", () => {
       [["--frobnicate"], /Unknown option '--frobnicate'/],
       [["serve", "extra"], /Unexpected argument 'extra'/],
       [["--kernels"], /argument missing/],
-      [["sst"], /unknown command "sst"/],
+      [["nope"], /unknown command "nope"/],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(args);
