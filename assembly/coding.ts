@@ -7,7 +7,8 @@
 /** Where the last successful decode left its value. */
 export let decoded: u64 = 0;
 
-export function putVarint32(p: usize, v: u32): usize {
+// @ts-ignore: decorator
+@inline function putVarint<T>(p: usize, v: T): usize {
   let n: usize = 0;
   while (v >= 0x80) {
     store<u8>(p + n++, <u8>(v | 0x80));
@@ -15,26 +16,14 @@ export function putVarint32(p: usize, v: u32): usize {
   }
   store<u8>(p + n++, <u8>v);
   return n;
+}
+
+export function putVarint32(p: usize, v: u32): usize {
+  return putVarint<u32>(p, v);
 }
 
 export function putVarint64(p: usize, v: u64): usize {
-  let n: usize = 0;
-  while (v >= 0x80) {
-    store<u8>(p + n++, <u8>(v | 0x80));
-    v >>= 7;
-  }
-  store<u8>(p + n++, <u8>v);
-  return n;
-}
-
-// @ts-ignore: decorator
-@inline export function varint32Length(v: u32): usize {
-  let n: usize = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    n++;
-  }
-  return n;
+  return putVarint<u64>(p, v);
 }
 
 function getVarint(p: usize, limit: usize, maxBytes: usize): usize {

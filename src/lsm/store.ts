@@ -164,12 +164,7 @@ export class Store {
     if (this.closed) return;
     while (this.flushing !== null) await this.flushing.catch(() => {});
     await this.wal.idle();
-    this.closed = true;
-    this.wal.close();
-    for (const t of this.open.values()) t.close();
-    this.open.clear();
-    this.unlock();
-    if (!this.durable) rmSync(this.dir, { recursive: true, force: true });
+    this.closeNow();
   }
 
   /**
