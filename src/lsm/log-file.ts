@@ -17,6 +17,7 @@ export class LogFile {
   private syncing = false;
   private waiting: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private failed: Error | null = null;
+  private closing = false;
 
   constructor(
     readonly path: string,
@@ -31,6 +32,7 @@ export class LogFile {
   /** Appends one record; resolves once it is on disk (durable) or written to the OS (ephemeral). */
   append(record: Uint8Array): Promise<void> {
     if (this.failed !== null) return Promise.reject(this.failed);
+    if (this.closing) return Promise.reject(new Error(`${this.path} is closed`));
     const framed = this.writer.frame(record);
     this.buffered.push(framed);
     this.bufferedBytes += framed.length;
@@ -54,8 +56,10 @@ export class LogFile {
     if (this.durable) fsyncSync(this.fd);
   }
 
+  /** Closes the file once no fsync is running or wanted; appends after this are refused. */
   close(): void {
-    if (this.fd < 0) return;
+    this.closing = true;
+    if (this.fd < 0 || this.syncing || this.waiting.length > 0) return; // the last fsync closes it
     this.writeBuffered();
     closeSync(this.fd);
     this.fd = -1;
@@ -75,6 +79,7 @@ export class LogFile {
       if (err) return this.fail(err, batch);
       for (const w of batch) w.resolve();
       if (this.waiting.length > 0) this.startSync();
+      else if (this.closing) this.close();
     });
   }
 
