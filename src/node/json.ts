@@ -27,11 +27,12 @@ export function pythonJson(value: unknown): string {
 
 /** A JSON string literal with Python's ensure_ascii escaping. */
 export function pythonString(text: string): string {
-  return `"${text.replace(NEEDS_ESCAPE, escapeUnit)}"`;
+  return NEEDS_ESCAPE_TEST.test(text) ? `"${text.replace(NEEDS_ESCAPE, escapeUnit)}"` : `"${text}"`;
 }
 
 // No `u` flag: the class matches single UTF-16 code units, so surrogates are escaped one by one.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/g;
+const NEEDS_ESCAPE_TEST = /["\\\u0000-\u001f\u007f-\uffff]/;
 
 const SHORT_ESCAPES = new Map([
   ['"', '\\"'],
