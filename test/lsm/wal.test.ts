@@ -81,3 +81,19 @@ test("the MemTable agrees with a sorted map over random puts, deletes, gets and 
     }),
   );
 });
+
+test("the MemTable's arena keeps big and small items apart across chunks", () => {
+  const mem = new MemTable();
+  const values = new Map<string, Uint8Array>();
+  for (let i = 0; i < 400; i++) {
+    const size = i % 97 === 0 ? 600_000 + i : (i * 7919) % 9000; // some over half a chunk
+    const value = new Uint8Array(size).fill(i & 0xff);
+    const key = new TextEncoder().encode(`k${(i * 31) % 400}`);
+    mem.put(key, value, i + 1);
+    values.set(hex(key), value);
+  }
+  expect(mem.count).toBe(values.size);
+  for (const [k, v] of values) expect(hex(mem.get(Buffer.from(k, "hex"))!.value)).toBe(hex(v));
+  const keys = [...mem.entries()].map((e) => hex(e.key));
+  expect(keys).toEqual([...values.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, "hex"), Buffer.from(b, "hex"))));
+});
