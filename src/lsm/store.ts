@@ -124,10 +124,6 @@ export class Store {
     return this.active.bytes;
   }
 
-  get memtableEntries(): number {
-    return this.active.count;
-  }
-
   /** The tables the store holds, oldest first. */
   tables(): readonly TableRecord[] {
     return this.manifest.tables;
