@@ -89,6 +89,7 @@ export class LogFile {
     this.failed = err;
     for (const w of [...batch, ...this.waiting]) w.reject(err);
     this.waiting = [];
+    if (this.closing) this.close();
   }
 
   private writeBuffered(): void {

@@ -1,51 +1,16 @@
 // `wasm-lsm sst write|dump|check|layout|get` as the user runs them: the built bin
 // (dist/src/cli.js, from `npm run build:ts`; `npm test` builds it first) as a child process.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { assertBuilt, CLI, type Exit, ROOT, runCli } from "../support/built-cli.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const CLI = join(ROOT, "dist", "src", "cli.js");
 const FOREIGN = join(ROOT, "test", "fixtures", "foreign");
-
-interface Exit {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function sst(args: string[], stdin = ""): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, "sst", ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on("error", () => {}); // commands that fail early exit without reading
-    child.stdin.end(stdin);
-  });
-}
+const sst = (args: string[], stdin = "") => runCli(["sst", ...args], stdin);
 
 const jsonLines = (items: readonly object[]) => items.map((o) => JSON.stringify(o) + "\n").join("");
-
-/** The .ts files under `dir`, relative to the root. */
-function sources(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sources(path);
-    return path.endsWith(".ts") && !path.endsWith(".d.ts") ? [path] : [];
-  });
-}
-
-function isStale(path: string): boolean {
-  const out = join(ROOT, "dist", path.replace(/\.ts$/, ".js"));
-  return !existsSync(out) || statSync(out).mtimeMs < statSync(join(ROOT, path)).mtimeMs;
-}
 
 // Random order, a duplicate (the last value wins), non-ASCII, binary keys and values in hex form, a
 // hex form of UTF-8 bytes, a NUL and a tab, an empty value, a blank line.
@@ -72,8 +37,7 @@ let dir: string;
 let small: string;
 
 beforeAll(async () => {
-  const stale = [join("src", "cli.ts"), ...sources("src")].filter(isStale);
-  if (stale.length > 0) throw new Error(`dist/ is missing or older than ${stale.join(", ")}: run \`npm run build:ts\` first`);
+  assertBuilt();
   dir = mkdtempSync(join(tmpdir(), "wasm-lsm-sst-"));
   small = join(dir, "small.sst");
   const run = await sst(["write", small], INPUT);

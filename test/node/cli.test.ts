@@ -1,58 +1,14 @@
 // The built bin (dist/src/cli.js, from `npm run build:ts`; `npm test` builds it first) as a real
 // child process over pipes, plus the flag parsing in-process.
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { DEFAULT_NODE_OPTIONS, parseServeArgs, UsageError } from "../../src/node/options.js";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const CLI = join(ROOT, "dist", "src", "cli.js");
+import { assertBuilt, runCli } from "../support/built-cli.js";
 
 const INIT = '{"src": "c0", "dest": "n1", "body": {"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": ["n1"]}}';
 const INIT_OK = '{"src": "n1", "dest": "c0", "body": {"type": "init_ok", "in_reply_to": 1, "msg_id": 0}}';
 
-interface Exit {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runCli(args: string[], stdin = ""): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on("error", () => {}); // the usage-error runs exit without reading
-    child.stdin.end(stdin);
-  });
-}
-
-/** The .ts files under `dir` (relative to the root). */
-function sources(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sources(path);
-    return path.endsWith(".ts") && !path.endsWith(".d.ts") ? [path] : [];
-  });
-}
-
-/** Whether dist/ lacks the compiled `path` or holds an older one. */
-function isStale(path: string): boolean {
-  const out = join(ROOT, "dist", path.replace(/\.ts$/, ".js"));
-  return !existsSync(out) || statSync(out).mtimeMs < statSync(join(ROOT, path)).mtimeMs;
-}
-
 describe("the built wasm-lsm bin", () => {
-  beforeAll(() => {
-    const stale = [join("src", "cli.ts"), ...sources(join("src", "node"))].filter(isStale);
-    if (stale.length > 0) throw new Error(`dist/ is missing or older than ${stale.join(", ")}: run \`npm run build:ts\` first`);
-  });
+  beforeAll(assertBuilt);
 
   test("serves init over real pipes and exits 0 at end of input", async () => {
     const run = await runCli([], `${INIT}\n`);
