@@ -1,9 +1,10 @@
 // The kernel microbenchmarks (DESIGN.md section 3, STYLE.md point 10): named workloads run on the
 // wasm kernels, their JS twin and the npm peers, all on the same data. Progress goes to stderr, the
-// table to stdout, and --json FILE writes the results with a description of the machine.
+// table to stdout, and --json FILE writes the results with a description of the machine. The
+// table workloads (tables.ts) build and read whole tables, ours and native LevelDB's and RocksDB's.
 //
 //   npm run build && npm run bench -- [--quick] [--json FILE] [--only NAME,..] [--impls IMPL,..]
-//                                     [--runs N] [--keys N]
+//                                     [--runs N] [--keys N] [--table-n N,..]
 
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -11,16 +12,19 @@ import { parseArgs } from "node:util";
 import { Dataset } from "./data.js";
 import { runWorkload } from "./measure.js";
 import type { Measurement, TimingOptions } from "./measure.js";
+import { runTableWorkloads, TABLE_WORKLOADS, targetLines } from "./tables.js";
+import type { TableWorkload } from "./tables.js";
 import { workloads } from "./workloads.js";
 import type { Case, Workload } from "./workloads.js";
 
 const USAGE = `usage: npm run bench -- [options]
-  --quick            100k keys, 3 runs (under a minute)
+  --quick            100k keys, 3 runs, tables of 50k entries only (under a minute)
   --json FILE        write the results as JSON
   --only NAME,..     run only these workloads
   --impls IMPL,..    run only these implementations (wasm, js, peers, or a peer's name)
   --runs N           timed runs per case (default 7, quick 3)
-  --keys N           keys in the data set (default 1000000, quick 100000)`;
+  --keys N           keys in the data set (default 1000000, quick 100000)
+  --table-n N,..     entries in the table workloads' tables (default 50000,1000000, quick 50000)`;
 
 interface Config {
   readonly keys: number;
@@ -29,14 +33,24 @@ interface Config {
   readonly warmupMs: number;
   readonly crcOps: number;
   readonly maxRunMs: number;
+  /** Entries in the table workloads' tables, and point lookups per run of theirs. */
+  readonly tableSizes: readonly number[];
+  readonly tableLookups: number;
 }
 
-const FULL: Config = { keys: 1_000_000, runs: 7, warmups: 1, warmupMs: 1000, crcOps: 16_384, maxRunMs: 2000 };
-const QUICK: Config = { keys: 100_000, runs: 3, warmups: 1, warmupMs: 300, crcOps: 2048, maxRunMs: 1000 };
+const FULL: Config = {
+  keys: 1_000_000, runs: 7, warmups: 1, warmupMs: 1000, crcOps: 16_384, maxRunMs: 2000, tableSizes: [50_000, 1_000_000], tableLookups: 200_000,
+};
+const QUICK: Config = {
+  keys: 100_000, runs: 3, warmups: 1, warmupMs: 300, crcOps: 2048, maxRunMs: 1000, tableSizes: [50_000], tableLookups: 200_000,
+};
 
 interface Row extends Measurement {
   readonly js_over_wasm?: number;
   readonly peer_over_wasm?: number;
+  /** Table workloads: the table's entries, and this case's time over LevelDB's. */
+  readonly n?: number;
+  readonly over_leveldb?: number;
 }
 
 function parse() {
@@ -48,6 +62,7 @@ function parse() {
       impls: { type: "string" },
       runs: { type: "string" },
       keys: { type: "string" },
+      "table-n": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -65,14 +80,15 @@ function list(text: string | undefined): string[] | undefined {
   return text?.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
-function selectWorkloads(all: Workload[], only: string[] | undefined): Workload[] {
-  if (only === undefined) return all;
-  const unknown = only.filter((name) => !all.some((w) => w.name === name));
-  if (unknown.length > 0) throw new Error(`unknown workload ${unknown.join(", ")}; known: ${all.map((w) => w.name).join(", ")}`);
-  return all.filter((w) => only.includes(w.name));
+function selectWorkloads(all: Workload[], only: string[] | undefined): { kernels: Workload[]; tables: TableWorkload[] } {
+  if (only === undefined) return { kernels: all, tables: [...TABLE_WORKLOADS] };
+  const known: string[] = [...all.map((w) => w.name), ...TABLE_WORKLOADS];
+  const unknown = only.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown workload ${unknown.join(", ")}; known: ${known.join(", ")}`);
+  return { kernels: all.filter((w) => only.includes(w.name)), tables: TABLE_WORKLOADS.filter((w) => only.includes(w)) };
 }
 
-function implFilter(impls: string[] | undefined): (c: Case) => boolean {
+function implFilter(impls: string[] | undefined): (c: Pick<Case, "impl" | "kind">) => boolean {
   if (impls === undefined) return () => true;
   return (c) => impls.includes(c.impl) || (c.kind === "peer" && impls.includes("peers"));
 }
@@ -100,13 +116,17 @@ function notes(r: Row): string {
   return parts.join("; ");
 }
 
+const fmtN = (n: number) => (n % 1_000_000 === 0 ? `${n / 1_000_000}M` : n % 1000 === 0 ? `${n / 1000}k` : String(n));
+
+/** `vs leveldb` (table workloads) is the row's ns/op over LevelDB's: below 1 is faster than LevelDB. */
 function table(rows: readonly Row[]): string {
-  const head = ["workload", "impl", "ns/op", "ops", "runs", "js/wasm", "peer/wasm", "notes"];
+  const head = ["workload", "impl", "ns/op", "ops", "runs", "js/wasm", "peer/wasm", "vs leveldb", "notes"];
   const cells = rows.map((r) => [
-    r.workload, r.impl, fmtNs(r.ns_per_op), String(r.ops), String(r.runs), fmtRatio(r.js_over_wasm), fmtRatio(r.peer_over_wasm), notes(r),
+    r.n === undefined ? r.workload : `${r.workload} ${fmtN(r.n)}`, r.impl, fmtNs(r.ns_per_op), String(r.ops), String(r.runs),
+    fmtRatio(r.js_over_wasm), fmtRatio(r.peer_over_wasm), fmtRatio(r.over_leveldb), notes(r),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const right = new Set([2, 3, 4, 5, 6]);
+  const right = new Set([2, 3, 4, 5, 6, 7]);
   const line = (c: string[]) => c.map((s, i) => (right.has(i) ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join("  ").trimEnd();
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }
@@ -122,21 +142,25 @@ function machine() {
   };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = parse();
   if (args.help) {
     console.log(USAGE);
     return;
   }
   const base = args.quick ? QUICK : FULL;
-  const config: Config = { ...base, keys: positiveInt(args.keys, "keys", base.keys), runs: positiveInt(args.runs, "runs", base.runs) };
+  const tableSizes = list(args["table-n"])?.map((t) => positiveInt(t, "table-n", 0)) ?? base.tableSizes;
+  const config: Config = { ...base, keys: positiveInt(args.keys, "keys", base.keys), runs: positiveInt(args.runs, "runs", base.runs), tableSizes };
   const write = (text: string) => void process.stderr.write(text);
   const timing: TimingOptions = { ...config, write };
   const data = new Dataset(config.keys);
   const selected = selectWorkloads(workloads(data, { crcOps: config.crcOps }), list(args.only));
   const include = implFilter(list(args.impls));
   const started = Date.now();
-  const rows = selected.flatMap((w) => withRatios(runWorkload(w, timing, include)));
+  const rows: Row[] = selected.kernels.flatMap((w) => withRatios(runWorkload(w, timing, include)));
+  const tableOptions = { ...timing, sizes: config.tableSizes, lookups: config.tableLookups, include: (impl: string, kind: Case["kind"]) => include({ impl, kind }) };
+  const { rows: tableRows, skipped } = await runTableWorkloads(selected.tables, tableOptions);
+  rows.push(...tableRows);
   write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const m = machine();
   console.log(`# ${m.cpu} x${m.cores}, ${m.platform}, node ${m.node}; ${config.keys} keys, median of ${config.runs} runs`);
@@ -144,15 +168,18 @@ function main(): void {
   if (rows.some((r) => r.reduced_from !== undefined)) {
     console.log(`# "ops cut": a peer so slow that one run of all ops would take over ${config.maxRunMs} ms ran on fewer`);
   }
+  if (tableRows.length > 0) {
+    console.log(`# table workloads: one process per case (peak RSS is its own); ${config.tableLookups} lookups per run; every reader has an 8 MiB block cache`);
+    if (skipped !== "") console.log(`# ${skipped}`);
+    for (const line of targetLines(tableRows)) console.log(line);
+  }
   if (args.json !== undefined) {
     writeFileSync(args.json, JSON.stringify({ machine: m, config: { ...config, quick: args.quick }, results: rows }, null, 2) + "\n");
     write(`wrote ${args.json}\n`);
   }
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e: unknown) => {
   process.stderr.write(`\nbench: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = 1;
-}
+});
