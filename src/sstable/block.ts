@@ -7,12 +7,22 @@
 // exhausted and next() keeps returning null.
 
 import { entriesLimit, entryHeader, header } from "../kernels/js.js";
-import { BlockFormatError, type KeyOrder, type LoadedBlock } from "../kernels/types.js";
+import { BlockFormatError, type BlockEntry, type KeyOrder, type LoadedBlock } from "../kernels/types.js";
 import { CorruptionError } from "./errors.js";
 
 export interface Entry {
   readonly key: Uint8Array;
   readonly value: Uint8Array;
+}
+
+/** The kernel's seek in a block, its format errors as CorruptionErrors naming file and block. */
+export function seekInBlock(block: LoadedBlock, target: Uint8Array, order: KeyOrder, file: string, blockOffset: number): BlockEntry | null {
+  try {
+    return block.seek(target, order);
+  } catch (err) {
+    if (err instanceof BlockFormatError) throw new CorruptionError(file, blockOffset, `block at ${blockOffset}: ${err.check}`);
+    throw err;
+  }
 }
 
 export class BlockIterator {
@@ -38,13 +48,7 @@ export class BlockIterator {
   }
 
   seekGE(target: Uint8Array): Entry | null {
-    let found;
-    try {
-      found = this.block.seek(target, this.order);
-    } catch (err) {
-      if (err instanceof BlockFormatError) throw this.corrupt(err.check);
-      throw err;
-    }
+    const found = seekInBlock(this.block, target, this.order, this.file, this.blockOffset);
     if (found === null) {
       this.next_ = -1;
       return null;

@@ -10,7 +10,7 @@ import { KeyOrder, type Kernels, type LoadedBlock, type LoadedFilter } from "../
 import { SnappyFormatError } from "../kernels/snappy.js";
 import { crc32cUnmask } from "../kernels/js.js";
 import { decodeFixed32 } from "../kernels/coding.js";
-import { BlockIterator, type Entry } from "./block.js";
+import { BlockIterator, seekInBlock, type Entry } from "./block.js";
 import { CorruptionError, UnsupportedError } from "./errors.js";
 import type { RandomAccessFile } from "./file.js";
 import { decodeFilterBlock, FILTER_META_NAME } from "./filter.js";
@@ -104,16 +104,22 @@ export class Table {
   /** The newest entry for userKey in this table. */
   get(userKey: Uint8Array): GetResult {
     const before = this.reads;
-    const miss = (bloomChecked: boolean): GetResult => ({ found: false, value: null, deleted: false, bloomChecked, diskReads: this.reads - before });
-    if (this.filter !== null && !this.filter.mayContain(userKey)) return miss(true);
-    const handle = this.findDataBlock(userKey);
-    if (handle === null) return miss(this.filter !== null);
-    const it = new BlockIterator(this.dataBlock(handle), KeyOrder.INTERNAL, this.file.name, handle.offset);
-    const e = it.seekGE(lookupKey(userKey));
-    const parsed = e && this.parseKey(e.key, handle.offset);
-    if (parsed === null || !equalBytes(parsed.userKey, userKey)) return miss(this.filter !== null);
-    const deleted = parsed.kind === ValueKind.DELETION;
-    return { found: !deleted, value: deleted ? null : e!.value.slice(), deleted, bloomChecked: this.filter !== null, diskReads: this.reads - before };
+    const bloomChecked = this.filter !== null;
+    if (this.filter !== null && !this.filter.mayContain(userKey)) return this.miss(true, 0);
+    const target = lookupKey(userKey);
+    const handle = this.index.find(target, userKey);
+    if (handle === null) return this.miss(bloomChecked, this.reads - before);
+    const block = this.dataBlock(handle);
+    const e = seekInBlock(block, target, KeyOrder.INTERNAL, this.file.name, handle.offset);
+    // the entry found must be userKey's: compare its user-key part in place
+    if (e === null || !isUserKeyOf(e.key, userKey, this.file.name, handle.offset)) return this.miss(bloomChecked, this.reads - before);
+    const deleted = e.key[e.key.length - 8] === ValueKind.DELETION;
+    const value = deleted ? null : block.contents.slice(e.valueOffset, e.valueOffset + e.valueLength);
+    return { found: !deleted, value, deleted, bloomChecked, diskReads: this.reads - before };
+  }
+
+  private miss(bloomChecked: boolean, diskReads: number): GetResult {
+    return { found: false, value: null, deleted: false, bloomChecked, diskReads };
   }
 
   /** The handle of the one data block that may hold userKey's entries, or null if past the last. */
@@ -329,9 +335,11 @@ export class TableIterator {
   }
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Whether an internal key found in a block is userKey + trailer; a key without a trailer is corruption. */
+function isUserKeyOf(key: Uint8Array, userKey: Uint8Array, file: string, blockOffset: number): boolean {
+  if (key.length < 8) throw new CorruptionError(file, blockOffset, `block at ${blockOffset}: key of ${key.length} bytes has no 8-byte trailer`);
+  if (key.length - 8 !== userKey.length) return false;
+  for (let i = 0; i < userKey.length; i++) if (key[i] !== userKey[i]) return false;
   return true;
 }
 
