@@ -151,7 +151,8 @@ async function flushWorkload(name: string, kernels: string, bytes: number, looku
   const entries = Number(/"entries": (\d+)/.exec(reply)?.[1]);
   if (entries !== n) throw new Error(`${name}: flush reported ${entries} entries, expected ${n}: ${reply}`);
   const limit = 3 * (bytes / 2 ** 20) + idle;
-  const rows = [row(name, kernels, 1, ns, idle, hwm, `${n} entries; peak RSS ${hwm.toFixed(0)} MiB vs limit ${limit.toFixed(0)} (3 x MemTable + idle)`)];
+  const vsLimit = bytes === 64 << 20 ? `; limit ${limit.toFixed(0)} MiB (3 x MemTable + idle)` : "";
+  const rows = [row(name, kernels, 1, ns, idle, hwm, `${n} entries, ${(ns / 1e6).toFixed(0)} ms${vsLimit}`)];
   if (lookups > 0) {
     const name2 = "node-lookup";
     const table = /"sstable_file": "([^"]+)"/.exec(reply)![1];
@@ -205,4 +206,26 @@ export async function runNodeWorkloads(o: NodeBenchOptions): Promise<NodeRow[]> 
     }
   }
   return rows;
+}
+
+/** The issue's targets for the node workloads, met or missed, one line each. */
+export function nodeTargetLines(rows: readonly NodeRow[]): string[] {
+  const lines: string[] = [];
+  for (const impl of new Set(rows.map((r) => r.impl))) {
+    const of = (w: string) => rows.find((r) => r.workload === w && r.impl === impl);
+    const eph = of("node-put-ephemeral");
+    const dur = of("node-put-durable");
+    const big = of("node-flush-64mib");
+    const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+    if (eph) lines.push(`# targets, ${impl}: ephemeral puts ${Math.round(eph.per_second)}/s (>= 200000: ${verdict(eph.per_second >= 200_000)})`);
+    if (eph && dur) {
+      const share = dur.per_second / eph.per_second;
+      lines.push(`# targets, ${impl}: durable pipelined puts ${(share * 100).toFixed(0)}% of ephemeral (>= 50%: ${verdict(share >= 0.5)})`);
+    }
+    if (big) {
+      const limit = 3 * 64 + big.idle_rss_mib;
+      lines.push(`# targets, ${impl}: 64 MiB flush peak RSS ${big.peak_rss_mib.toFixed(0)} MiB (< ${limit.toFixed(0)}: ${verdict(big.peak_rss_mib < limit)})`);
+    }
+  }
+  return lines;
 }

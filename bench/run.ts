@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { Dataset } from "./data.js";
 import { runWorkload } from "./measure.js";
 import type { Measurement, TimingOptions } from "./measure.js";
+import { NODE_WORKLOADS, nodeTargetLines, runNodeWorkloads, type NodeRow } from "./node.js";
 import { runTableWorkloads, TABLE_WORKLOADS, targetLines } from "./tables.js";
 import type { TableWorkload } from "./tables.js";
 import { workloads } from "./workloads.js";
@@ -33,6 +34,10 @@ interface Config {
   readonly warmupMs: number;
   readonly crcOps: number;
   readonly maxRunMs: number;
+  /** Node workloads: puts and lookups sent through stdio, and whether to flush a 64 MiB MemTable. */
+  readonly nodePuts: number;
+  readonly nodeLookups: number;
+  readonly nodeBigFlush: boolean;
   /** Entries in the table workloads' tables, and point lookups per run of theirs. */
   readonly tableSizes: readonly number[];
   readonly tableLookups: number;
@@ -40,9 +45,11 @@ interface Config {
 
 const FULL: Config = {
   keys: 1_000_000, runs: 7, warmups: 1, warmupMs: 1000, crcOps: 16_384, maxRunMs: 2000, tableSizes: [50_000, 1_000_000], tableLookups: 200_000,
+  nodePuts: 200_000, nodeLookups: 100_000, nodeBigFlush: true,
 };
 const QUICK: Config = {
   keys: 100_000, runs: 3, warmups: 1, warmupMs: 300, crcOps: 2048, maxRunMs: 1000, tableSizes: [50_000], tableLookups: 200_000,
+  nodePuts: 20_000, nodeLookups: 20_000, nodeBigFlush: false,
 };
 
 interface Row extends Measurement {
@@ -80,12 +87,23 @@ function list(text: string | undefined): string[] | undefined {
   return text?.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
-function selectWorkloads(all: Workload[], only: string[] | undefined): { kernels: Workload[]; tables: TableWorkload[] } {
-  if (only === undefined) return { kernels: all, tables: [...TABLE_WORKLOADS] };
-  const known: string[] = [...all.map((w) => w.name), ...TABLE_WORKLOADS];
+function selectWorkloads(all: Workload[], only: string[] | undefined): { kernels: Workload[]; tables: TableWorkload[]; node: string[] } {
+  if (only === undefined) return { kernels: all, tables: [...TABLE_WORKLOADS], node: [...NODE_WORKLOADS] };
+  const known: string[] = [...all.map((w) => w.name), ...TABLE_WORKLOADS, ...NODE_WORKLOADS];
   const unknown = only.filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown workload ${unknown.join(", ")}; known: ${known.join(", ")}`);
-  return { kernels: all.filter((w) => only.includes(w.name)), tables: TABLE_WORKLOADS.filter((w) => only.includes(w)) };
+  return {
+    kernels: all.filter((w) => only.includes(w.name)),
+    tables: TABLE_WORKLOADS.filter((w) => only.includes(w)),
+    node: NODE_WORKLOADS.filter((w) => only.includes(w)),
+  };
+}
+
+/** A node workload's figures as a table row. */
+function nodeRow(r: NodeRow): Row {
+  const rate = r.ops > 1 ? `${Math.round(r.per_second).toLocaleString("en-US")}/s; ` : "";
+  const note = `${rate}peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, idle ${r.idle_rss_mib.toFixed(0)} MiB${r.note === "" ? "" : `; ${r.note}`}`;
+  return { workload: r.workload, impl: r.impl, kind: r.impl === "js" ? "js" : "wasm", ns_per_op: r.ns_per_op, min_ns_per_op: r.ns_per_op, ops: r.ops, runs: r.runs, checksum: 0, note };
 }
 
 function implFilter(impls: string[] | undefined): (c: Pick<Case, "impl" | "kind">) => boolean {
@@ -161,6 +179,12 @@ async function main(): Promise<void> {
   const tableOptions = { ...timing, sizes: config.tableSizes, lookups: config.tableLookups, include: (impl: string, kind: Case["kind"]) => include({ impl, kind }) };
   const { rows: tableRows, skipped } = await runTableWorkloads(selected.tables, tableOptions);
   rows.push(...tableRows);
+  const nodeRows = await runNodeWorkloads({
+    puts: config.nodePuts, lookups: config.nodeLookups, big: config.nodeBigFlush, write,
+    include: (w) => selected.node.includes(w),
+    kernels: ["wasm", "js"].filter((impl) => include({ impl, kind: impl as Case["kind"] })),
+  });
+  rows.push(...nodeRows.map(nodeRow));
   write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const m = machine();
   console.log(`# ${m.cpu} x${m.cores}, ${m.platform}, node ${m.node}; ${config.keys} keys, median of ${config.runs} runs`);
@@ -172,6 +196,10 @@ async function main(): Promise<void> {
     console.log(`# table workloads: one process per case (peak RSS is its own); ${config.tableLookups} lookups per run; every reader has an 8 MiB block cache`);
     if (skipped !== "") console.log(`# ${skipped}`);
     for (const line of targetLines(tableRows)) console.log(line);
+  }
+  if (nodeRows.length > 0) {
+    console.log("# node workloads: the built CLI in a child process, requests pipelined over stdio; RSS from /proc (VmHWM)");
+    for (const line of nodeTargetLines(nodeRows)) console.log(line);
   }
   if (args.json !== undefined) {
     writeFileSync(args.json, JSON.stringify({ machine: m, config: { ...config, quick: args.quick }, results: rows }, null, 2) + "\n");
