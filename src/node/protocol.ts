@@ -14,7 +14,7 @@
 // - Reply `src`: the node id from init; before init the request's `dest`, and when that is not
 //   usable either, "" (as Maelstrom's own nodes do before init).
 
-import { pythonJson } from "./json.js";
+import { pythonJson, pythonNumber, pythonString } from "./json.js";
 import { salvageFields } from "./salvage.js";
 
 /** Maelstrom's error codes, as PROTOCOL.md section 4 uses them. */
@@ -185,10 +185,15 @@ function ownFields<K extends string>(record: Record<string, unknown>, keys: read
  * (reserved field, non-JSON value): a bug of the handler that built it.
  */
 export function formatReply(from: string, target: ReplyTarget, payload: ReplyPayload, msgId: number): string {
-  const { type, ...fields } = payload;
+  const { type } = payload;
   if (typeof type !== "string") throw new TypeError("reply payload has no string type");
-  for (const reserved of ["in_reply_to", "msg_id"]) {
-    if (Object.hasOwn(fields, reserved)) throw new TypeError(`reply payload sets the reserved field ${reserved}`);
+  // Written out field by field rather than as one object for pythonJson: the same text, without
+  // building and walking two objects per reply (a tenth of a put's time).
+  let body = `{"type": ${pythonString(type)}, "in_reply_to": ${pythonNumber(target.msgId)}`;
+  for (const key of Object.keys(payload)) {
+    if (key === "type") continue;
+    if (key === "in_reply_to" || key === "msg_id") throw new TypeError(`reply payload sets the reserved field ${key}`);
+    body += `, ${pythonString(key)}: ${pythonJson(payload[key])}`;
   }
-  return pythonJson({ src: from, dest: target.src, body: { type, in_reply_to: target.msgId, ...fields, msg_id: msgId } });
+  return `{"src": ${pythonString(from)}, "dest": ${pythonString(target.src)}, "body": ${body}, "msg_id": ${pythonNumber(msgId)}}}`;
 }
