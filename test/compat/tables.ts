@@ -8,6 +8,7 @@ import { NodeWritableFile } from "../../src/io/node-file.js";
 import { loadKernels, type KernelsName } from "../../src/kernels/node.js";
 import { internalKey, ValueKind } from "../../src/sstable/format.js";
 import { TableBuilder, type TableSummary } from "../../src/sstable/writer.js";
+import { rng } from "../support/random.js";
 
 export interface Entry {
   readonly userKey: Uint8Array;
@@ -41,17 +42,6 @@ function entry(userKey: Uint8Array, sequence: number, kind: ValueKind, value: Ui
   return { userKey, sequence, kind, value, key: internalKey(userKey, sequence, kind) };
 }
 
-/** A small deterministic PRNG (mulberry32), so every run writes the same tables. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ASCII = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.,:;/";
 const NON_ASCII = ["é", "ß", "ø", "Ж", "λ", "日本", "語", "✓", "€", "😀", "🦀", "\u0000", "\u007f"];

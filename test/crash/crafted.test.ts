@@ -11,21 +11,13 @@
 // pass `wasm-lsm sst check`.
 
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, appendFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readdirSync, readFileSync, truncateSync, appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { CLI, drive, History, NodeProc, restart, rng, stderrTail, verifyRecovered } from "./harness.js";
+import { tempDirs } from "../support/temp-dirs.js";
 
-const dirs: string[] = [];
-const freshDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "wasm-lsm-crafted-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const freshDir = tempDirs("wasm-lsm-crafted");
 
 const ARGS = ["--memtable-bytes", String(4 * 1024 * 1024)]; // no background flush: the test flushes
 const r = rng(20_260_101);

@@ -11,27 +11,19 @@
 //
 // CRASH_TRIALS (default 40) and CRASH_SEED (default: the clock; printed) tune a run.
 
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import {
   describePlan, drive, History, inspectDir, type KillPlan, type KillWindow, NodeProc, pick, randInt, restart, rng, type Rng,
   sleep, stderrTail, verifyRecovered, withTimeout, CLI,
 } from "./harness.js";
+import { tempDirs } from "../support/temp-dirs.js";
 
 const TRIALS = Number(process.env.CRASH_TRIALS ?? 40);
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 
-const dirs: string[] = [];
-const freshDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "wasm-lsm-crash-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const freshDir = tempDirs("wasm-lsm-crash");
 
 beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build:ts\` first`);

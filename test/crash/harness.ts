@@ -27,19 +27,8 @@ const decoder = new TextDecoder();
 // ---------------------------------------------------------------------------------------------
 // Randomness: seeded, so a failing trial's parameters can be replayed (its timing cannot).
 
-export type Rng = () => number;
-
-/** mulberry32: a uniform float in [0, 1). */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { type Rng } from "../support/random.js";
+export { rng, type Rng } from "../support/random.js";
 
 export const randInt = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 export const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];

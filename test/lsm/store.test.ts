@@ -1,24 +1,16 @@
 // The store through its public API: puts, MemTable reads, flushes to real files, recovery from the
 // log and the manifest, leftovers of a crash, the lock.
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { Store } from "../../src/lsm/store.js";
 import { LockedError } from "../../src/lsm/lock.js";
 import { NodeRandomAccessFile } from "../../src/io/node-file.js";
 import { Table } from "../../src/sstable/reader.js";
 import { bothPaths, utf8 } from "../kernels/kernels.js";
+import { tempDirs } from "../support/temp-dirs.js";
 
-const dirs: string[] = [];
-const freshDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "wasm-lsm-store-test-"));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const freshDir = tempDirs("wasm-lsm-store-test");
 const text = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
 
 describe.each(bothPaths)("store (%s kernels)", (_name, kernels) => {
