@@ -29,11 +29,14 @@ export class LogFile {
     this.writer = new LogWriter(kernels);
   }
 
-  /** Appends one record; resolves once it is on disk (durable) or written to the OS (ephemeral). */
+  /**
+   * Appends one record, given after LOG_HEADER_SIZE free bytes (encodeBatch's headroom); resolves
+   * once it is on disk (durable) or written to the OS (ephemeral).
+   */
   append(record: Uint8Array): Promise<void> {
     if (this.failed !== null) return Promise.reject(this.failed);
     if (this.closing) return Promise.reject(new Error(`${this.path} is closed`));
-    const framed = this.writer.frame(record);
+    const framed = this.writer.frameReserved(record);
     this.buffered.push(framed);
     this.bufferedBytes += framed.length;
     if (!this.durable) {

@@ -22,7 +22,7 @@ import { LogFile } from "./log-file.js";
 import { acquireLock } from "./lock.js";
 import { EMPTY_MANIFEST, readManifest, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
 import { MemTable, type MemEntry } from "./memtable.js";
-import { decodeBatch, encodeBatch, readLog } from "./wal.js";
+import { decodeBatch, encodeBatch, LOG_HEADER_SIZE, readLog } from "./wal.js";
 
 export interface StoreOptions {
   readonly kernels: Kernels;
@@ -180,7 +180,7 @@ export class Store {
   private write(key: Uint8Array, value: Uint8Array, kind: ValueKind, deferFlush: boolean): Promise<void> {
     if (this.closed) return Promise.reject(new Error("store is closed"));
     const sequence = ++this.sequence;
-    const done = this.wal.append(encodeBatch({ sequence, ops: [{ kind, key, value }] }));
+    const done = this.wal.append(encodeBatch({ sequence, ops: [{ kind, key, value }] }, LOG_HEADER_SIZE));
     this.active.put(key, value, sequence, kind);
     if (!deferFlush && this.active.bytes >= this.memtableBytes && this.flushing === null) {
       if (this.frozen === null) this.freeze(); // else: retry the frozen one a failed flush left

@@ -33,15 +33,19 @@ export interface Batch {
   readonly ops: BatchOp[];
 }
 
-/** A batch's bytes: what one log record (or its fragments) carries. */
-export function encodeBatch(batch: Batch): Uint8Array {
-  let size = 12;
+/**
+ * A batch's bytes: what one log record (or its fragments) carries. With `headroom`, that many
+ * bytes are left free before them, where LogWriter.frameReserved writes a record header without
+ * copying the batch.
+ */
+export function encodeBatch(batch: Batch, headroom = 0): Uint8Array {
+  let size = headroom + 12;
   for (const op of batch.ops) size += 1 + 5 + op.key.length + (op.kind === ValueKind.VALUE ? 5 + op.value.length : 0);
   const out = new Uint8Array(size);
-  encodeFixed32(out, 0, batch.sequence >>> 0);
-  encodeFixed32(out, 4, Math.floor(batch.sequence / 0x100000000));
-  encodeFixed32(out, 8, batch.ops.length);
-  let p = 12;
+  encodeFixed32(out, headroom, batch.sequence >>> 0);
+  encodeFixed32(out, headroom + 4, Math.floor(batch.sequence / 0x100000000));
+  encodeFixed32(out, headroom + 8, batch.ops.length);
+  let p = headroom + 12;
   for (const op of batch.ops) {
     out[p++] = op.kind;
     p += putVarint32(out, p, op.key.length);
@@ -116,13 +120,29 @@ export class LogWriter {
     return chunks.length === 1 ? chunks[0] : concat(chunks);
   }
 
+  /**
+   * frame() for data that follows LOG_HEADER_SIZE free bytes in `buf` (encodeBatch's headroom):
+   * a record that fits the current block gets its header written there, with no copy.
+   */
+  frameReserved(buf: Uint8Array): Uint8Array {
+    const length = buf.length - LOG_HEADER_SIZE;
+    if (LOG_BLOCK_SIZE - this.blockOffset < buf.length) return this.frame(buf.subarray(LOG_HEADER_SIZE));
+    this.blockOffset += buf.length;
+    return this.header(buf, FULL, length);
+  }
+
   private record(type: number, data: Uint8Array): Uint8Array {
     const out = new Uint8Array(LOG_HEADER_SIZE + data.length);
-    out[4] = data.length & 0xff;
-    out[5] = data.length >>> 8;
-    out[6] = type;
     out.set(data, LOG_HEADER_SIZE);
-    encodeFixed32(out, 0, crc32cMask(this.kernels.crc32c(out.subarray(6))));
+    return this.header(out, type, data.length);
+  }
+
+  /** Fills the 7-byte header at out[0..7) for the `length` data bytes that follow it. */
+  private header(out: Uint8Array, type: number, length: number): Uint8Array {
+    out[4] = length & 0xff;
+    out[5] = length >>> 8;
+    out[6] = type;
+    encodeFixed32(out, 0, crc32cMask(this.kernels.crc32c(out.subarray(6, LOG_HEADER_SIZE + length))));
     return out;
   }
 }

@@ -97,3 +97,13 @@ test("the MemTable's arena keeps big and small items apart across chunks", () =>
   const keys = [...mem.entries()].map((e) => hex(e.key));
   expect(keys).toEqual([...values.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, "hex"), Buffer.from(b, "hex"))));
 });
+
+test.each(bothPaths)("frameReserved writes the same log bytes as frame (%s)", (_name, kernels) => {
+  const a = new LogWriter(kernels);
+  const b = new LogWriter(kernels);
+  const batches = Array.from({ length: 900 }, (_, i) => ({ sequence: i + 1, ops: [{ kind: ValueKind.VALUE, key: new Uint8Array(10).fill(i & 0xff), value: new Uint8Array((i * 37) % 300) }] }));
+  const plain = Buffer.concat(batches.map((batch) => a.frame(encodeBatch(batch))));
+  const reserved = Buffer.concat(batches.map((batch) => b.frameReserved(encodeBatch(batch, 7))));
+  expect(plain.length).toBeGreaterThan(3 * LOG_BLOCK_SIZE);
+  expect(hex(reserved)).toBe(hex(plain));
+});
