@@ -10,6 +10,7 @@ import { decodeFilterBlock, FILTER_META_NAME } from "./filter.js";
 import { BLOCK_TRAILER_SIZE, decodeHandle, parseInternalKey, type BlockHandle } from "./format.js";
 import { PROPERTIES_META_NAME, propertyText } from "./properties.js";
 import type { Table } from "./reader.js";
+import { hexBytes, hex32 } from "./hex.js";
 
 export interface LayoutRange {
   readonly start: number;
@@ -35,7 +36,7 @@ export function showBytes(b: Uint8Array, max = 48): string {
   } catch {
     // not UTF-8: hex below
   }
-  return `0x${Buffer.from(cut).toString("hex")}${more}`;
+  return `0x${hexBytes(cut)}${more}`;
 }
 
 function showInternalKey(key: Uint8Array): string {
@@ -142,4 +143,3 @@ function describeFooter(out: LayoutRange[], table: Table): void {
   out.push({ start: end - 8, end, depth: 1, text: `magic ${f.formatVersion === 0 ? "0xdb4775248b80fb57" : "0x88e241b785f4cff7"}` });
 }
 
-const hex32 = (v: number) => `0x${v.toString(16).padStart(8, "0")}`;

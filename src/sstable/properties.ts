@@ -7,6 +7,7 @@
 
 import { decoded, getVarint64, putVarint64 } from "../kernels/coding.js";
 import { FILTER_POLICY_NAME } from "./filter.js";
+import { hexBytes } from "./hex.js";
 
 export const PROPERTIES_META_NAME = "rocksdb.properties";
 
@@ -123,5 +124,5 @@ export function propertyText(name: string, value: Uint8Array): string {
     return `${n} (fixed${width * 8})`;
   }
   if (width === undefined && value.length > 0 && getVarint64(value, 0, value.length) === value.length) return String(decoded.value);
-  return `0x${Array.from(value, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `0x${hexBytes(value)}`;
 }

@@ -21,6 +21,7 @@ import {
 import { decodeIndex, type TableIndex } from "./index-block.js";
 import { rocksdbXxh3BlockChecksum } from "./xxh3.js";
 import { numericProperty, PROPERTIES_META_NAME } from "./properties.js";
+import { hex32 } from "./hex.js";
 
 export interface TableReaderOptions {
   readonly kernels: Kernels;
@@ -343,5 +344,4 @@ function isUserKeyOf(key: Uint8Array, userKey: Uint8Array, file: string, blockOf
   return true;
 }
 
-const hex32 = (v: number) => `0x${v.toString(16).padStart(8, "0")}`;
 
