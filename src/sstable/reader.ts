@@ -89,12 +89,23 @@ export class Table {
       userKeys: numericProperty(this.properties, "rocksdb.index.key.is.user.key") === 1,
       deltaValues: numericProperty(this.properties, "rocksdb.index.value.is.delta.encoded") === 1,
     });
-    this.filter = this.loadFilter();
+    try {
+      this.filter = this.loadFilter();
+    } catch (err) {
+      this.index.release(); // the index already holds wasm memory
+      throw err;
+    }
     this.openReads = this.reads;
   }
 
+  /** Opens a table; the Table owns `file` from then on, and closes it if opening fails. */
   static open(file: RandomAccessFile, options: TableReaderOptions): Table {
-    return new Table(file, options);
+    try {
+      return new Table(file, options);
+    } catch (err) {
+      file.close();
+      throw err;
+    }
   }
 
   /** The filter's shape, when the table has our filter. */
