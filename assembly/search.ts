@@ -33,6 +33,19 @@ let eValueLen: usize = 0;
 function decodeHeader(block: usize, off: usize, limit: usize): usize {
   const base = block + off;
   const end = block + limit;
+  // Fast path, as LevelDB's DecodeEntry: all three lengths below 128 fit one byte each.
+  if (off + 3 <= limit) {
+    const a = <usize>load<u8>(base);
+    const b = <usize>load<u8>(base, 1);
+    const c = <usize>load<u8>(base, 2);
+    if ((a | b | c) < 0x80) {
+      eShared = a;
+      eUnshared = b;
+      eValueLen = c;
+      const body = <u64>(off + 3);
+      return body + <u64>b + <u64>c > <u64>limit ? 0 : <usize>body;
+    }
+  }
   let p = base;
   let n = getVarint32(p, end);
   if (n == 0) return 0;

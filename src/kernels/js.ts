@@ -284,6 +284,16 @@ export const header = { shared: 0, unshared: 0, valueLength: 0 };
  * the entry's key delta, or 0 if the header or the bytes it claims run past limit.
  */
 export function entryHeader(b: Uint8Array, off: number, limit: number): number {
+  // Fast path, as LevelDB's DecodeEntry: all three lengths below 128 fit one byte each.
+  if (off + 3 <= limit) {
+    const x = b[off], y = b[off + 1], z = b[off + 2];
+    if ((x | y | z) < 0x80) {
+      header.shared = x;
+      header.unshared = y;
+      header.valueLength = z;
+      return off + 3 + y + z > limit ? 0 : off + 3;
+    }
+  }
   let p = off;
   let n = getVarint32(b, p, limit);
   if (n === 0) return 0;

@@ -10,6 +10,7 @@ import { KeyOrder, type Kernels, type LoadedBlock, type LoadedFilter } from "../
 import { SnappyFormatError } from "../kernels/snappy.js";
 import { crc32cUnmask } from "../kernels/js.js";
 import { decodeFixed32 } from "../kernels/coding.js";
+import { BlockCache } from "./block-cache.js";
 import { BlockIterator, seekInBlock, type Entry } from "./block.js";
 import { CorruptionError, UnsupportedError } from "./errors.js";
 import type { RandomAccessFile } from "./file.js";
@@ -64,9 +65,7 @@ export class Table {
   private tailOffset: number;
   private readonly index: TableIndex;
   private readonly filter: LoadedFilter | null;
-  private readonly cache = new Map<number, LoadedBlock>();
-  private cacheBytes = 0;
-  private readonly cacheLimit: number;
+  private readonly cache: BlockCache;
   private readonly kernels: Kernels;
 
   private constructor(
@@ -74,7 +73,7 @@ export class Table {
     options: TableReaderOptions,
   ) {
     this.kernels = options.kernels;
-    this.cacheLimit = options.blockCacheBytes ?? DEFAULT_CACHE;
+    this.cache = new BlockCache(options.blockCacheBytes ?? DEFAULT_CACHE);
     const size = file.size;
     const window = Math.min(size, Math.max(options.tailSizeHint ?? DEFAULT_TAIL, 64));
     this.tailOffset = size - window;
@@ -152,17 +151,13 @@ export class Table {
   /** The contents of the data block at handle: from the cache, or read, verified and decoded. */
   dataBlock(handle: BlockHandle): LoadedBlock {
     const cached = this.cache.get(handle.offset);
-    if (cached !== undefined) {
-      this.cache.delete(handle.offset);
-      this.cache.set(handle.offset, cached);
-      return cached;
-    }
+    if (cached !== undefined) return cached;
     if (handle.offset + handle.size + BLOCK_TRAILER_SIZE > this.dataEnd) {
       throw new CorruptionError(this.file.name, handle.offset, `data block handle (size ${handle.size}) runs past the data's end at ${this.dataEnd}`);
     }
     const raw = this.readFile(handle.offset, handle.size + BLOCK_TRAILER_SIZE);
     const block = this.kernels.loadBlock(this.verify(handle, raw, "data"));
-    this.remember(handle.offset, block);
+    this.cache.add(handle.offset, block);
     return block;
   }
 
@@ -176,7 +171,6 @@ export class Table {
   }
 
   close(): void {
-    for (const b of this.cache.values()) b.release();
     this.cache.clear();
     this.index.release();
     this.filter?.release();
@@ -281,16 +275,6 @@ export class Table {
     return this.kernels.loadFilter(f.lines, f.numLines, f.k);
   }
 
-  private remember(offset: number, block: LoadedBlock): void {
-    this.cache.set(offset, block);
-    this.cacheBytes += block.contents.length;
-    for (const [key, old] of this.cache) {
-      if (this.cacheBytes <= this.cacheLimit || old === block) break;
-      this.cache.delete(key);
-      this.cacheBytes -= old.contents.length;
-      old.release();
-    }
-  }
 }
 
 /** Every entry of a table in order: first / seekGE / next, each returning the entry or null. */
