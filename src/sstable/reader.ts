@@ -49,6 +49,8 @@ export interface TableEntry extends ParsedKey {
 }
 
 const DEFAULT_TAIL = 512 * 1024;
+/** A filter negative: no reads, nothing found (shared: the hot absent-key path allocates nothing). */
+const FILTERED_OUT: GetResult = Object.freeze({ found: false, value: null, deleted: false, bloomChecked: true, diskReads: 0 });
 const DEFAULT_CACHE = 8 * 1024 * 1024;
 const utf8 = new TextDecoder();
 
@@ -116,7 +118,7 @@ export class Table {
   get(userKey: Uint8Array): GetResult {
     const before = this.reads;
     const bloomChecked = this.filter !== null;
-    if (this.filter !== null && !this.filter.mayContain(userKey)) return this.miss(true, 0);
+    if (this.filter !== null && !this.filter.mayContain(userKey)) return FILTERED_OUT;
     const target = lookupKey(userKey);
     const handle = this.index.find(target, userKey);
     if (handle === null) return this.miss(bloomChecked, this.reads - before);
