@@ -48,12 +48,6 @@ function packedBytesNeeded(p: PackedBytes): number {
   return align8(p.offsets.length * 4) + align8(p.bytes.length);
 }
 
-/** Copies bytes into memory at ptr; a loop for short keys, whose TypedArray.set costs more than the copy. */
-function copyInto(memory: Uint8Array, ptr: number, bytes: Uint8Array): void {
-  if (bytes.length > 32) return memory.set(bytes, ptr);
-  for (let i = 0; i < bytes.length; i++) memory[ptr + i] = bytes[i];
-}
-
 /** Copies a packed batch to ptr; returns [bytesPtr, offsetsPtr, next free ptr]. */
 function putPacked(heap: WasmHeap, p: PackedBytes, ptr: number): [number, number, number] {
   const offsetsPtr = ptr;
@@ -183,7 +177,7 @@ class WasmFilter implements LoadedFilter {
   mayContain(key: Uint8Array): boolean {
     const heap = this.kernels.heap;
     const keyPtr = heap.scratch(key.length);
-    copyInto(heap.u8(), keyPtr, key);
+    heap.u8().set(key, keyPtr);
     return this.kernels.exports.bloomProbe(this.live(), this.numLines, this.k, keyPtr, key.length) !== 0;
   }
 
@@ -240,7 +234,7 @@ class WasmBlock implements LoadedBlock {
     const result = heap.scratch(RESULT_BYTES + align8(len) + target.length);
     const keyOut = result + RESULT_BYTES;
     const targetPtr = keyOut + align8(len);
-    copyInto(heap.u8(), targetPtr, target);
+    heap.u8().set(target, targetPtr);
     const seek = index ? exports.indexSeek : exports.blockSeek;
     const status = seek(this.ptr, len, targetPtr, target.length, order, keyOut, result);
     if (status === SeekStatus.PAST_END) return null;
