@@ -58,6 +58,25 @@ export class PackedBuilder {
     this.offsets[++this.n] = end;
   }
 
+  /** Appends the first `length` bytes of item as an entry. */
+  pushPrefix(item: Uint8Array, length: number): void {
+    const start = this.offsets[this.n];
+    const end = start + length;
+    if (end > this.bytes.length) this.bytes = grow(this.bytes, end);
+    if (this.n + 2 > this.offsets.length) this.offsets = grow(this.offsets, this.n + 2);
+    for (let i = 0; i < length; i++) this.bytes[start + i] = item[i];
+    this.offsets[++this.n] = end;
+  }
+
+  /** Whether the last entry equals the first `length` bytes of item (false when empty). */
+  lastEquals(item: Uint8Array, length: number): boolean {
+    if (this.n === 0) return false;
+    const start = this.offsets[this.n - 1];
+    if (this.offsets[this.n] - start !== length) return false;
+    for (let i = 0; i < length; i++) if (this.bytes[start + i] !== item[i]) return false;
+    return true;
+  }
+
   item(i: number): Uint8Array {
     return this.bytes.subarray(this.offsets[i], this.offsets[i + 1]);
   }

@@ -14,7 +14,7 @@ import { PackedBuilder, packBytes } from "../kernels/packed.js";
 import { KeyOrder, type Kernels } from "../kernels/types.js";
 import type { WritableFile } from "./file.js";
 import { encodeFilterBlock, estimateFalsePositiveRate, FILTER_META_NAME } from "./filter.js";
-import { BLOCK_TRAILER_SIZE, encodeFooter, encodeHandle, parseInternalKey, ValueKind, type BlockHandle } from "./format.js";
+import { BLOCK_TRAILER_SIZE, encodeFooter, encodeHandle, ValueKind, type BlockHandle } from "./format.js";
 import { encodeProperties, PROPERTIES_META_NAME, type TableStats } from "./properties.js";
 import { internalSeparator, internalSuccessor } from "./separators.js";
 
@@ -77,24 +77,25 @@ export class TableBuilder {
   /** Adds an entry; `key` is an internal key greater than every key added before. */
   add(key: Uint8Array, value: Uint8Array): void {
     this.check();
-    const parsed = parseInternalKey(key);
-    if (parsed === null) return this.fail(new RangeError(`key of ${key.length} bytes is shorter than an internal key's 8-byte trailer`));
-    if (parsed.kind !== ValueKind.VALUE && parsed.kind !== ValueKind.DELETION) return this.fail(new RangeError(`unknown entry kind ${parsed.kind}`));
-    if (this.stats.externalFile && parsed.sequence !== 0) return this.fail(new RangeError("an external file holds every key at sequence 0"));
+    // The trailer is read in place (no parsed-key object per entry): kind in its first byte, the
+    // sequence in the other seven.
+    const userLength = key.length - 8;
+    if (userLength < 0) return this.fail(new RangeError(`key of ${key.length} bytes is shorter than an internal key's 8-byte trailer`));
+    const kind = key[userLength];
+    if (kind !== ValueKind.VALUE && kind !== ValueKind.DELETION) return this.fail(new RangeError(`unknown entry kind ${kind}`));
+    if (this.stats.externalFile && !zeroSequence(key, userLength)) return this.fail(new RangeError("an external file holds every key at sequence 0"));
     const last = this.lastKey;
     if (last !== null && compareKeys(last, 0, last.length, key, 0, key.length, KeyOrder.INTERNAL) >= 0) {
       return this.fail(new RangeError("keys must be added in strictly increasing internal-key order"));
     }
     if (this.pendingIndex !== null) this.emitIndexEntry(key);
-    const userKeys = this.userKeys;
-    const prevUser = userKeys.count > 0 ? userKeys.item(userKeys.count - 1) : null;
-    if (prevUser === null || !sameBytes(prevUser, parsed.userKey)) userKeys.push(parsed.userKey);
+    if (!this.userKeys.lastEquals(key, userLength)) this.userKeys.pushPrefix(key, userLength);
     this.keys.push(key);
     this.values.push(value);
     this.lastKey = key;
     const s = this.stats;
     s.entries++;
-    if (parsed.kind === ValueKind.DELETION) s.deletions++;
+    if (kind === ValueKind.DELETION) s.deletions++;
     s.rawKeySize += key.length;
     s.rawValueSize += value.length;
     if (this.keys.byteLength + this.values.byteLength >= BATCH_BYTES) this.writeBlocks(false);
@@ -200,9 +201,9 @@ export class TableBuilder {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Whether the sequence in the trailer at key[at..at+8) is 0 (its bytes 1..7). */
+function zeroSequence(key: Uint8Array, at: number): boolean {
+  for (let i = 1; i < 8; i++) if (key[at + i] !== 0) return false;
   return true;
 }
 
