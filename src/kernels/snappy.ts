@@ -5,6 +5,7 @@
 // and the preamble check the wasm host runs before it sizes its output.
 
 import { decoded, getVarint32 } from "./coding.js";
+import { KernelFormatError } from "./types.js";
 
 /** Status codes shared by both paths (assembly/snappy.ts). */
 export const SnappyStatus = {
@@ -37,15 +38,10 @@ const CHECKS: Record<number, string> = {
 };
 
 /** Snappy bytes that break the format. The table layer adds the file and block offset. */
-export class SnappyFormatError extends Error {
-  readonly status: number;
-  readonly check: string;
+export class SnappyFormatError extends KernelFormatError {
   constructor(status: number) {
-    const check = CHECKS[status] ?? `unknown status ${status}`;
-    super(`malformed Snappy block: ${check}`);
+    super("Snappy block", status, CHECKS);
     this.name = "SnappyFormatError";
-    this.status = status;
-    this.check = check;
   }
 }
 

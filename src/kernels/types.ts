@@ -107,16 +107,26 @@ const CHECKS: Record<number, string> = {
   [SeekStatus.ERR_HANDLE]: "index value is not a block handle",
 };
 
-/** A block whose bytes break the format. The table layer adds the file and block offset. */
-export class BlockFormatError extends Error {
+/**
+ * Bytes a kernel found malformed: the kernel's negative status and the check it names. Kernels
+ * know no files; the table layer adds the file and block offset (sstable/errors.ts).
+ */
+export class KernelFormatError extends Error {
   readonly status: number;
   readonly check: string;
-  constructor(status: number) {
-    const check = CHECKS[status] ?? `unknown status ${status}`;
-    super(`malformed block: ${check}`);
-    this.name = "BlockFormatError";
+  constructor(what: string, status: number, checks: Readonly<Record<number, string>>) {
+    const check = checks[status] ?? `unknown status ${status}`;
+    super(`malformed ${what}: ${check}`);
     this.status = status;
     this.check = check;
+  }
+}
+
+/** A block whose bytes break the format (the seek kernels' statuses). */
+export class BlockFormatError extends KernelFormatError {
+  constructor(status: number) {
+    super("block", status, CHECKS);
+    this.name = "BlockFormatError";
   }
 }
 
