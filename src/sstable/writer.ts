@@ -74,7 +74,10 @@ export class TableBuilder {
     };
   }
 
-  /** Adds an entry; `key` is an internal key greater than every key added before. */
+  /**
+   * Adds an entry; `key` is an internal key greater than every key added before. Key and value
+   * are copied; the key is also kept, unchanged, until the next add (the order check reads it).
+   */
   add(key: Uint8Array, value: Uint8Array): void {
     this.check();
     // The trailer is read in place (no parsed-key object per entry): kind in its first byte, the
