@@ -1,0 +1,26 @@
+// The kernels and the table code must run in a browser (DESIGN.md section 2): esbuild bundles
+// src/browser.ts for the browser platform, which fails on any Node built-in it reaches; the bundle
+// must not mention Node's Buffer or process either. Then the bundle itself, run as a module, writes
+// and reads a table on the wasm kernels from build/kernels.wasm's bytes.
+import { readFileSync } from "node:fs";
+import { build } from "esbuild";
+import { expect, test } from "vitest";
+import { wasmFile } from "../src/kernels/node.js";
+
+test("src/browser.ts bundles for the browser without Node built-ins, and the bundle works", async () => {
+  const result = await build({ entryPoints: ["src/browser.ts"], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent" });
+  expect(result.errors).toEqual([]);
+  const code = result.outputFiles[0].text;
+  expect(code).not.toMatch(/\bBuffer\.|\bprocess\.|from ["']node:/);
+
+  const lib = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
+  const kernels = lib.createWasmKernels(readFileSync(wasmFile()));
+  const file = new lib.MemoryFile("page.sst");
+  const builder = new lib.TableBuilder(file, { kernels });
+  const enc = new TextEncoder();
+  for (const k of ["apple", "banana", "cherry"]) builder.add(lib.internalKey(enc.encode(k), 1, lib.ValueKind.VALUE), enc.encode(k.toUpperCase()));
+  builder.finish();
+  const table = lib.Table.open(file, { kernels });
+  expect(new TextDecoder().decode(table.get(enc.encode("banana")).value)).toBe("BANANA");
+  expect(lib.formatLayout(lib.describeTable(table))).toContain("footer (48 bytes");
+});
