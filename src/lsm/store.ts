@@ -37,7 +37,8 @@ export interface StoreOptions {
 export interface FlushResult extends TableRecord {}
 
 const LOG_SUFFIX = ".log";
-const TABLE_NAME = /^L(\d+)_(\d{3,})\.sst$/;
+/** What a table's name looks like: L<level>_<n>.sst, n of three digits or more; nothing else. */
+export const TABLE_NAME = /^L[0-9]+_[0-9]{3,}\.sst$/;
 const YIELD_EVERY = 4096; // entries a background flush writes between turns of the event loop
 
 export const tableName = (level: number, n: number) => `L${level}_${String(n).padStart(3, "0")}.sst`;

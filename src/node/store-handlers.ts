@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { NodeRandomAccessFile } from "../io/node-file.js";
 import type { Kernels } from "../kernels/types.js";
 import { referenceWorkload } from "../lsm/reference-workload.js";
-import type { Store } from "../lsm/store.js";
+import { TABLE_NAME, type Store } from "../lsm/store.js";
 import { CorruptionError } from "../sstable/errors.js";
 import { numericProperty } from "../sstable/properties.js";
 import { Table } from "../sstable/reader.js";
@@ -15,8 +15,6 @@ import type { Handler, HandlerTable } from "./handlers.js";
 import { MAX_MEMTABLE_BYTES } from "./options.js";
 import { ErrorCode, ProtocolError, type RequestBody } from "./protocol.js";
 
-/** Table names a request may name: L<level>_<n>.sst, nothing else (no paths, no ..). */
-export const TABLE_NAME = /^L[0-9]+_[0-9]{3,}\.sst$/;
 
 /** Request types whose work may overlap (server.ts): puts, so that they share fsyncs. */
 export const CONCURRENT_TYPES: ReadonlySet<string> = new Set(["memtable_put"]);
