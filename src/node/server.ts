@@ -112,12 +112,6 @@ export class ProtocolNode {
     this.ctx = { node: this.state, options, log };
   }
 
-  /** The reply line (no newline) to one input line, or null when it gets none; one at a time. */
-  async answer(line: InputLine): Promise<string | null> {
-    const job = this.job(line);
-    return job === null ? null : this.reply(job.target, await job.run(), job.type);
-  }
-
   /** The work one input line asks for, or null when it gets no reply. */
   job(line: InputLine): Job | null {
     if (line.kind === "overlong") return this.reject(line.number, rejectOverlong(line.length, line.head));
