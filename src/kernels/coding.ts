@@ -6,15 +6,6 @@
 /** Where the last successful decode left its value. */
 export const decoded = { value: 0 };
 
-export function varintLength(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
 /** Writes v (0 .. 2^32-1) at buf[p]; returns the bytes written. */
 export function putVarint32(buf: Uint8Array, p: number, v: number): number {
   let n = 0;
@@ -74,19 +65,4 @@ export function encodeFixed32(buf: Uint8Array, p: number, v: number): void {
 
 export function decodeFixed32(buf: Uint8Array, p: number): number {
   return (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24)) >>> 0;
-}
-
-/** Writes v (0 .. 2^53-1) as fixed64 little endian. */
-export function encodeFixed64(buf: Uint8Array, p: number, v: number): void {
-  encodeFixed32(buf, p, v >>> 0);
-  encodeFixed32(buf, p + 4, Math.floor(v / 0x100000000));
-}
-
-/** Reads a fixed64 as a number; exact up to 2^53 (beyond, the caller must use decodeFixed64Big). */
-export function decodeFixed64(buf: Uint8Array, p: number): number {
-  return decodeFixed32(buf, p + 4) * 0x100000000 + decodeFixed32(buf, p);
-}
-
-export function decodeFixed64Big(buf: Uint8Array, p: number): bigint {
-  return (BigInt(decodeFixed32(buf, p + 4)) << 32n) | BigInt(decodeFixed32(buf, p));
 }

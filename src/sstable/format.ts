@@ -104,7 +104,6 @@ export function decodeFooter(file: string, tail: Uint8Array, tailOffset: number,
 
 export const ValueKind = { DELETION: 0, VALUE: 1 } as const;
 export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind];
-export const MAX_SEQUENCE = 2 ** 53 - 1; // ours; the format allows 2^56 - 1
 const TRAILER_SIZE = 8;
 
 /** user key + fixed64(sequence << 8 | kind). */
