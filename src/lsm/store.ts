@@ -22,7 +22,7 @@ import { LogFile } from "./log-file.js";
 import { acquireLock } from "./lock.js";
 import { EMPTY_MANIFEST, readManifest, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
 import { MemTable, type MemEntry } from "./memtable.js";
-import { decodeBatch, encodeBatch, LOG_HEADER_SIZE, readLog } from "./wal.js";
+import { decodeBatch, encodeBatch, LOG_HEADER_SIZE, readLog, type WalRecoveryMode } from "./wal.js";
 
 export interface StoreOptions {
   readonly kernels: Kernels;
@@ -31,6 +31,12 @@ export interface StoreOptions {
   /** Flush threshold of the MemTable's footprint (default 4 MiB). */
   readonly memtableBytes?: number;
   readonly bitsPerKey?: number;
+  /** How a damaged write-ahead log is replayed (default tolerate-corrupted-tail-records). */
+  readonly walRecoveryMode?: WalRecoveryMode;
+  /** Bytes of data blocks the block cache shared by every table may hold (default 8 MiB). */
+  readonly blockCacheBytes?: number;
+  /** Tables kept open at once (LevelDB's max_open_files, default 1000). */
+  readonly maxOpenFiles?: number;
   readonly log?: (message: string) => void;
 }
 

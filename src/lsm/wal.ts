@@ -22,6 +22,17 @@ export const LOG_BLOCK_SIZE = 32 * 1024;
 export const LOG_HEADER_SIZE = 7;
 const FULL = 1, FIRST = 2, MIDDLE = 3, LAST = 4;
 
+/**
+ * RocksDB's WAL recovery modes (FORMAT.md "Write-ahead log"):
+ * - tolerate-corrupted-tail-records (default): an incomplete last record is dropped, loudly; any
+ *   other damage refuses the start;
+ * - absolute-consistency: any damage, a torn tail too, refuses the start;
+ * - point-in-time: replay stops at the first damage; everything after it is dropped, loudly;
+ * - skip-any-corrupted-records: damaged records are skipped, loudly, and replay goes on.
+ */
+export const WAL_RECOVERY_MODES = ["tolerate-corrupted-tail-records", "absolute-consistency", "point-in-time", "skip-any-corrupted-records"] as const;
+export type WalRecoveryMode = (typeof WAL_RECOVERY_MODES)[number];
+
 export interface BatchOp {
   readonly kind: ValueKind;
   readonly key: Uint8Array;

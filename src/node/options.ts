@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_BITS_PER_KEY } from "../kernels/bloom-layout.js";
 import type { KernelsName } from "../kernels/node.js";
+import { WAL_RECOVERY_MODES, type WalRecoveryMode } from "../lsm/wal.js";
 
 export interface NodeOptions {
   /** A durable store in this directory; undefined: an ephemeral store under the OS temp dir. */
@@ -13,17 +14,37 @@ export interface NodeOptions {
   /** Bloom filter bits per key. */
   readonly bitsPerKey: number;
   readonly kernels: KernelsName;
+  /** How replaying a damaged write-ahead log goes (RocksDB's WALRecoveryMode). */
+  readonly walRecoveryMode: WalRecoveryMode;
+  /** Bytes of data blocks the one block cache shared by every open table may hold. */
+  readonly blockCacheBytes: number;
+  /** Tables kept open at once (LevelDB's max_open_files); the least recently used one is closed. */
+  readonly maxOpenFiles: number;
+  /** Bytes of request lines read ahead of the replies written; past this the node stops reading. */
+  readonly readAheadBytes: number;
 }
+
 
 export const DEFAULT_MEMTABLE_BYTES = 4 * 1024 * 1024;
 export const MAX_MEMTABLE_BYTES = 1024 * 1024 * 1024;
 export const MAX_BITS_PER_KEY = 64;
+export const DEFAULT_BLOCK_CACHE_BYTES = 8 * 1024 * 1024;
+export const MAX_BLOCK_CACHE_BYTES = 64 * 1024 * 1024 * 1024;
+export const DEFAULT_MAX_OPEN_FILES = 1000;
+export const MIN_MAX_OPEN_FILES = 10;
+export const MAX_MAX_OPEN_FILES = 1_000_000;
+export const DEFAULT_READ_AHEAD_BYTES = 64 * 1024 * 1024;
+export const MAX_READ_AHEAD_BYTES = 64 * 1024 * 1024 * 1024;
 
 export const DEFAULT_NODE_OPTIONS: NodeOptions = {
   dataDir: undefined,
   memtableBytes: DEFAULT_MEMTABLE_BYTES,
   bitsPerKey: DEFAULT_BITS_PER_KEY,
   kernels: "wasm",
+  walRecoveryMode: "tolerate-corrupted-tail-records",
+  blockCacheBytes: DEFAULT_BLOCK_CACHE_BYTES,
+  maxOpenFiles: DEFAULT_MAX_OPEN_FILES,
+  readAheadBytes: DEFAULT_READ_AHEAD_BYTES,
 };
 
 /** Bad command-line usage: the CLI prints the message and exits 2. */
@@ -35,7 +56,12 @@ export const SERVE_FLAGS_USAGE = `  --data-dir DIR        keep the store in DIR 
                         store under the OS temp dir, removed at exit
   --memtable-bytes N    MemTable flush threshold, 1..${MAX_MEMTABLE_BYTES} (default ${DEFAULT_MEMTABLE_BYTES})
   --bits-per-key N      Bloom filter bits per key, 1..${MAX_BITS_PER_KEY} (default ${DEFAULT_BITS_PER_KEY})
-  --kernels wasm|js     hot paths in WebAssembly (default) or the pure-TypeScript twins`;
+  --kernels wasm|js     hot paths in WebAssembly (default) or the pure-TypeScript twins
+  --wal-recovery-mode M how a damaged write-ahead log is replayed: ${WAL_RECOVERY_MODES.join(",\n                        ")}
+                        (default ${DEFAULT_NODE_OPTIONS.walRecoveryMode})
+  --block-cache-bytes N bytes of data blocks cached, shared by all tables, 0..${MAX_BLOCK_CACHE_BYTES} (default ${DEFAULT_BLOCK_CACHE_BYTES})
+  --max-open-files N    tables kept open at once, ${MIN_MAX_OPEN_FILES}..${MAX_MAX_OPEN_FILES} (default ${DEFAULT_MAX_OPEN_FILES})
+  --read-ahead-bytes N  bytes of requests read ahead of the replies, 1..${MAX_READ_AHEAD_BYTES} (default ${DEFAULT_READ_AHEAD_BYTES})`;
 
 /** The options of `serve ARGS`, or "help" for --help / -h; throws UsageError. */
 export function parseServeArgs(args: readonly string[]): NodeOptions | "help" {
@@ -46,6 +72,10 @@ export function parseServeArgs(args: readonly string[]): NodeOptions | "help" {
     memtableBytes: intFlag("--memtable-bytes", values["memtable-bytes"], 1, MAX_MEMTABLE_BYTES, DEFAULT_MEMTABLE_BYTES),
     bitsPerKey: intFlag("--bits-per-key", values["bits-per-key"], 1, MAX_BITS_PER_KEY, DEFAULT_BITS_PER_KEY),
     kernels: kernelsFlag(values.kernels),
+    walRecoveryMode: walRecoveryModeFlag(values["wal-recovery-mode"]),
+    blockCacheBytes: intFlag("--block-cache-bytes", values["block-cache-bytes"], 0, MAX_BLOCK_CACHE_BYTES, DEFAULT_BLOCK_CACHE_BYTES),
+    maxOpenFiles: intFlag("--max-open-files", values["max-open-files"], MIN_MAX_OPEN_FILES, MAX_MAX_OPEN_FILES, DEFAULT_MAX_OPEN_FILES),
+    readAheadBytes: intFlag("--read-ahead-bytes", values["read-ahead-bytes"], 1, MAX_READ_AHEAD_BYTES, DEFAULT_READ_AHEAD_BYTES),
   };
 }
 
@@ -60,6 +90,10 @@ function parseFlags(args: readonly string[]) {
         "memtable-bytes": { type: "string" },
         "bits-per-key": { type: "string" },
         kernels: { type: "string" },
+        "wal-recovery-mode": { type: "string" },
+        "block-cache-bytes": { type: "string" },
+        "max-open-files": { type: "string" },
+        "read-ahead-bytes": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -84,4 +118,10 @@ function kernelsFlag(value: string | undefined): KernelsName {
   if (value === undefined) return DEFAULT_NODE_OPTIONS.kernels;
   if (value === "wasm" || value === "js") return value;
   throw new UsageError(`--kernels must be wasm or js, got ${JSON.stringify(value)}`);
+}
+
+function walRecoveryModeFlag(value: string | undefined): WalRecoveryMode {
+  if (value === undefined) return DEFAULT_NODE_OPTIONS.walRecoveryMode;
+  if ((WAL_RECOVERY_MODES as readonly string[]).includes(value)) return value as WalRecoveryMode;
+  throw new UsageError(`--wal-recovery-mode must be one of ${WAL_RECOVERY_MODES.join(", ")}, got ${JSON.stringify(value)}`);
 }

@@ -24,7 +24,16 @@ export async function serveStore(options: NodeOptions, io: ServeIO): Promise<num
   const kernels = loadKernels(options.kernels);
   let store: Store;
   try {
-    store = Store.open({ kernels, dir: options.dataDir, memtableBytes: options.memtableBytes, bitsPerKey: options.bitsPerKey, log: io.log });
+    store = Store.open({
+      kernels,
+      dir: options.dataDir,
+      memtableBytes: options.memtableBytes,
+      bitsPerKey: options.bitsPerKey,
+      walRecoveryMode: options.walRecoveryMode,
+      blockCacheBytes: options.blockCacheBytes,
+      maxOpenFiles: options.maxOpenFiles,
+      log: io.log,
+    });
   } catch (err) {
     if (err instanceof LockedError || err instanceof CorruptionError) {
       io.log(`cannot open the store: ${err.message}`);

@@ -54,18 +54,33 @@ describe("the built wasm-lsm bin", () => {
 describe("serve flags", () => {
   test("defaults and every flag", () => {
     expect(parseServeArgs([])).toEqual(DEFAULT_NODE_OPTIONS);
-    expect(DEFAULT_NODE_OPTIONS).toEqual({ dataDir: undefined, memtableBytes: 4 * 1024 * 1024, bitsPerKey: 10, kernels: "wasm" });
-    expect(parseServeArgs(["--data-dir", "/tmp/x", "--memtable-bytes", "1024", "--bits-per-key", "64", "--kernels", "js"])).toEqual({
+    expect(DEFAULT_NODE_OPTIONS).toEqual({
+      dataDir: undefined,
+      memtableBytes: 4 * 1024 * 1024,
+      bitsPerKey: 10,
+      kernels: "wasm",
+      walRecoveryMode: "tolerate-corrupted-tail-records",
+      blockCacheBytes: 8 * 1024 * 1024,
+      maxOpenFiles: 1000,
+      readAheadBytes: 64 * 1024 * 1024,
+    });
+    const all = ["--data-dir", "/tmp/x", "--memtable-bytes", "1024", "--bits-per-key", "64", "--kernels", "js", "--wal-recovery-mode", "point-in-time"];
+    all.push("--block-cache-bytes", "0", "--max-open-files", "10", "--read-ahead-bytes", "1");
+    expect(parseServeArgs(all)).toEqual({
       dataDir: "/tmp/x",
       memtableBytes: 1024,
       bitsPerKey: 64,
       kernels: "js",
+      walRecoveryMode: "point-in-time",
+      blockCacheBytes: 0,
+      maxOpenFiles: 10,
+      readAheadBytes: 1,
     });
     expect(parseServeArgs(["--memtable-bytes=2048"])).toMatchObject({ memtableBytes: 2048 });
     expect(parseServeArgs(["--kernels", "foo", "--help"])).toBe("help");
   });
 
-  test.each([[["--data-dir", ""]], [["--memtable-bytes", "0"]], [["--memtable-bytes", "-5"]], [["--memtable-bytes", "1e3"]], [["--memtable-bytes", String(2 ** 31)]], [["--bits-per-key", "65"]], [["--bits-per-key", " 7"]], [["--kernels", "WASM"]]])(
+  test.each([[["--data-dir", ""]], [["--memtable-bytes", "0"]], [["--memtable-bytes", "-5"]], [["--memtable-bytes", "1e3"]], [["--memtable-bytes", String(2 ** 31)]], [["--bits-per-key", "65"]], [["--bits-per-key", " 7"]], [["--kernels", "WASM"]], [["--wal-recovery-mode", "lenient"]], [["--max-open-files", "9"]], [["--read-ahead-bytes", "0"]]])(
     "%j is a UsageError",
     (args) => {
       expect(() => parseServeArgs(args)).toThrow(UsageError);
