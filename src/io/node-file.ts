@@ -57,20 +57,26 @@ export class NodeWritableFile implements WritableFile {
     fsyncSync(this.fd);
   }
 
+  /** Writes what is buffered and closes; the descriptor is closed even when that write fails. */
   close(): void {
     if (this.fd < 0) return;
-    this.flushBuffer();
-    closeSync(this.fd);
+    const fd = this.fd;
     this.fd = -1;
+    try {
+      this.flushBuffer(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 
-  private flushBuffer(): void {
-    if (this.used > 0) this.writeAll(this.buf.subarray(0, this.used));
-    this.used = 0;
+  private flushBuffer(fd = this.fd): void {
+    const used = this.used;
+    this.used = 0; // a failed write is not retried: the writer's errors are sticky
+    if (used > 0) this.writeAll(this.buf.subarray(0, used), fd);
   }
 
-  private writeAll(data: Uint8Array): void {
+  private writeAll(data: Uint8Array, fd = this.fd): void {
     let done = 0;
-    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done);
+    while (done < data.length) done += writeSync(fd, data, done, data.length - done);
   }
 }

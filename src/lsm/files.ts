@@ -14,19 +14,41 @@ export function syncDir(dir: string): void {
   }
 }
 
-/** Writes NAME.tmp, fsyncs it, renames it to NAME and fsyncs the directory (when `durable`). */
-export function writeFileAtomic(dir: string, name: string, data: Uint8Array, durable: boolean): void {
-  const tmp = join(dir, `${name}.tmp`);
-  const fd = openSync(tmp, "w");
+/** Removes a file if it is there, and says nothing if that fails: for cleaning up after a failure. */
+export function removeQuietly(path: string): void {
   try {
-    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
-    if (durable) fsyncSync(fd);
+    rmSync(path, { force: true });
+  } catch {
+    // the caller is already failing with the error that matters
+  }
+}
+
+/**
+ * Writes NAME.tmp, fsyncs it, renames it to NAME and fsyncs the directory (when `durable`). A
+ * failure before the rename throws, and leaves NAME as it was and no NAME.tmp. Once renamed, NAME
+ * holds the new data; a failed directory fsync after that is returned, not thrown (the caller must
+ * not act as if the rename were durable), and null means all of it is durable.
+ */
+export function writeFileAtomic(dir: string, name: string, data: Uint8Array, durable: boolean): Error | null {
+  const tmp = join(dir, `${name}.tmp`);
+  try {
+    const fd = openSync(tmp, "w");
+    try {
+      for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+      if (durable) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, join(dir, name));
   } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
+    removeQuietly(tmp);
     throw err;
   }
-  closeSync(fd);
-  renameSync(tmp, join(dir, name));
-  if (durable) syncDir(dir);
+  if (!durable) return null;
+  try {
+    syncDir(dir);
+    return null;
+  } catch (err) {
+    return err as Error;
+  }
 }

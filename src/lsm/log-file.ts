@@ -1,71 +1,134 @@
-// One write-ahead log file being written, with group commit: appends gather in memory; a durable
-// append waits for the next fsync, and every append that arrives while an fsync runs shares the
-// one after it. So pipelined writers pay for about one fsync per round trip of the disk, not one
-// each. An ephemeral log is written without fsync.
+// One write-ahead log file being written, with group commit: appends gather in memory; each waits
+// for the next fsync, and every append that arrives while an fsync runs shares the one after it.
+// So pipelined writers pay for about one fsync per round trip of the disk, not one each.
+//
+// A record counts only once it is durable: its `apply` (the MemTable insert) runs after the fsync
+// that covers it succeeded, just before its promise resolves. A failed write or fsync rejects every
+// record not yet durable, and cuts the file back to its durable length, so that a restart never
+// replays a record whose put was answered with an error. The failure sticks: the log takes no more
+// appends, and the store moves to a fresh log (LevelDB's bg_error_, cleared by a new log).
 
-import { closeSync, fsync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import type { Kernels } from "../kernels/types.js";
 import { LogWriter } from "./wal.js";
 
-const WRITE_THRESHOLD = 64 * 1024;
+interface Waiter {
+  readonly apply: () => void;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
 
 export class LogFile {
   private fd: number;
   private readonly writer: LogWriter;
   private buffered: Uint8Array[] = [];
   private bufferedBytes = 0;
+  /** Bytes handed to the OS, and bytes known to be on disk (fsynced). */
+  private writtenSize: number;
+  private durableSize: number;
   private syncing = false;
-  private waiting: { resolve: () => void; reject: (err: Error) => void }[] = [];
-  private failed: Error | null = null;
+  private waiting: Waiter[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private failure: Error | null = null;
+  /** True while bytes past durableSize may still be in the file (a failed cut-back). */
+  private dirtyTail = false;
   private closing = false;
 
+  /**
+   * Opens a log for appending: a new file (which must not exist yet), or, with `reuse`, an existing
+   * one whose first `reuse.validSize` bytes are its valid records: anything after them (a torn tail
+   * the reader dropped) is cut off, and appends follow (LevelDB's reuse_logs).
+   */
   constructor(
     readonly path: string,
     readonly number: number,
     kernels: Kernels,
-    private readonly durable: boolean,
+    reuse?: { readonly validSize: number },
   ) {
-    this.fd = openSync(path, "wx");
-    this.writer = new LogWriter(kernels);
+    const size = reuse?.validSize ?? 0;
+    this.fd = openSync(path, reuse === undefined ? "wx" : "r+");
+    this.writer = new LogWriter(kernels, size);
+    this.writtenSize = this.durableSize = size;
+    if (reuse !== undefined) {
+      try {
+        ftruncateSync(this.fd, size);
+        fsyncSync(this.fd);
+      } catch (err) {
+        closeSync(this.fd);
+        throw err;
+      }
+    }
+  }
+
+  /** The error that stopped this log, or null while it takes appends. */
+  get failed(): Error | null {
+    return this.failure;
+  }
+
+  /** Bytes of the file known to be durable. */
+  get size(): number {
+    return this.durableSize;
   }
 
   /**
-   * Appends one record, given after LOG_HEADER_SIZE free bytes (encodeBatch's headroom); resolves
-   * once it is on disk (durable) or written to the OS (ephemeral).
+   * Appends one record, given after LOG_HEADER_SIZE free bytes (encodeBatch's headroom). Once the
+   * record is durable, `apply` runs and the promise resolves; if it cannot be made durable, the
+   * promise rejects and `apply` never runs.
    */
-  append(record: Uint8Array): Promise<void> {
-    if (this.failed !== null) return Promise.reject(this.failed);
+  append(record: Uint8Array, apply: () => void): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(new Error(`${this.path} is closed`));
     const framed = this.writer.frameReserved(record);
     this.buffered.push(framed);
     this.bufferedBytes += framed.length;
-    if (!this.durable) {
-      if (this.bufferedBytes >= WRITE_THRESHOLD) this.writeBuffered();
-      return Promise.resolve();
-    }
-    const done = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    const done = new Promise<void>((resolve, reject) => this.waiting.push({ apply, resolve, reject }));
     if (!this.syncing) this.startSync();
     return done;
   }
 
-  /** Resolves when no append is waiting for an fsync. */
-  async idle(): Promise<void> {
-    while (this.syncing || this.waiting.length > 0) await new Promise((r) => setTimeout(r, 1));
+  /** Resolves when no append is waiting for the disk: each has been applied or rejected. */
+  idle(): Promise<void> {
+    if (!this.syncing && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Writes and (when durable) fsyncs everything appended; for close and for tests. */
-  flushSync(): void {
-    this.writeBuffered();
-    if (this.durable) fsyncSync(this.fd);
+  /**
+   * After a failure whose cut-back failed too: tries again to cut the file back to its durable
+   * length. Throws while it cannot (the store takes no writes then: a restart would replay
+   * rejected records).
+   */
+  cutBack(): void {
+    if (!this.dirtyTail || this.fd < 0) return;
+    ftruncateSync(this.fd, this.durableSize);
+    fsyncSync(this.fd);
+    this.writtenSize = this.durableSize;
+    this.dirtyTail = false;
+  }
+
+  /** True when every byte in the file beyond what is durable has been cut off. */
+  get clean(): boolean {
+    return !this.dirtyTail;
   }
 
   /** Closes the file once no fsync is running or wanted; appends after this are refused. */
   close(): void {
     this.closing = true;
     if (this.fd < 0 || this.syncing || this.waiting.length > 0) return; // the last fsync closes it
-    this.writeBuffered();
-    closeSync(this.fd);
+    if (this.dirtyTail) return; // kept open for cutBack; closed by closeNow
+    this.closeFd();
+  }
+
+  /** Closes the file at once, whatever is pending (a signal): nothing pending was acknowledged. */
+  closeNow(): void {
+    this.closing = true;
+    this.closeFd();
+  }
+
+  private closeFd(): void {
+    if (this.fd < 0) return;
+    const fd = this.fd;
     this.fd = -1;
+    closeSync(fd);
   }
 
   private startSync(): void {
@@ -77,22 +140,41 @@ export class LogFile {
     } catch (err) {
       return this.fail(err as Error, batch);
     }
+    const end = this.writtenSize;
     fsync(this.fd, (err) => {
-      this.syncing = false;
       if (err) return this.fail(err, batch);
-      for (const w of batch) w.resolve();
+      this.syncing = false;
+      this.durableSize = end;
+      for (const w of batch) applyThenResolve(w);
       if (this.waiting.length > 0) this.startSync();
-      else if (this.closing) this.close();
+      else this.settled();
     });
   }
 
-  /** A write or fsync error fails every waiting append and every later one: the log is unusable. */
-  private fail(err: Error, batch: { reject: (err: Error) => void }[]): void {
+  /**
+   * A write or fsync error rejects every record not yet durable and every later append, drops the
+   * buffered ones unwritten, and cuts the file back to its durable length.
+   */
+  private fail(err: Error, batch: Waiter[]): void {
     this.syncing = false;
-    this.failed = err;
-    for (const w of [...batch, ...this.waiting]) w.reject(err);
+    this.failure = err;
+    this.buffered = [];
+    this.bufferedBytes = 0;
+    const rejected = [...batch, ...this.waiting];
     this.waiting = [];
-    if (this.closing) this.close();
+    this.dirtyTail = this.writtenSize > this.durableSize;
+    try {
+      this.cutBack();
+    } catch {
+      // stays dirty: the store retries cutBack before it takes another write
+    }
+    for (const w of rejected) w.reject(err);
+    this.settled();
+  }
+
+  private settled(): void {
+    if (this.closing && !this.dirtyTail) this.closeFd();
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private writeBuffered(): void {
@@ -100,6 +182,19 @@ export class LogFile {
     const all = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered);
     this.buffered = [];
     this.bufferedBytes = 0;
-    for (let done = 0; done < all.length; ) done += writeSync(this.fd, all, done, all.length - done);
+    for (let done = 0; done < all.length; ) {
+      const n = writeSync(this.fd, all, done, all.length - done);
+      done += n;
+      this.writtenSize += n;
+    }
   }
+}
+
+function applyThenResolve(w: Waiter): void {
+  try {
+    w.apply();
+  } catch (err) {
+    return w.reject(err as Error);
+  }
+  w.resolve();
 }

@@ -56,8 +56,9 @@ export function readManifest(dir: string): ManifestBody | null {
   return m;
 }
 
-export function writeManifest(dir: string, body: ManifestBody, durable: boolean): void {
+/** Replaces the manifest atomically (files.ts writeFileAtomic: throws before, returns a dir-fsync failure after the rename). */
+export function writeManifest(dir: string, body: ManifestBody, durable: boolean): Error | null {
   const text = JSON.stringify(body);
   const doc = `${JSON.stringify({ crc32c: crc32cJs(utf8.encode(text)), body })}\n`;
-  writeFileAtomic(dir, MANIFEST, utf8.encode(doc), durable);
+  return writeFileAtomic(dir, MANIFEST, utf8.encode(doc), durable);
 }

@@ -1,12 +1,17 @@
-// The engine and its public API (DESIGN.md sections 1 and 4). Writes go to the write-ahead log,
-// then the MemTable; a full MemTable is frozen and flushed to a level-0 table in the background.
-// A flush is durable in this order: NAME.tmp written and fsynced, renamed to NAME, directory
-// fsynced, table recorded in the manifest (fsynced), and only then the logs it covers deleted.
-// Recovery: the manifest's tables, then every live log replayed into the MemTable; leftover .tmp
-// files and tables the manifest never recorded are removed.
+// The engine and its public API (README "Durability"). Writes go to the write-ahead log, then,
+// once durable, into the MemTable; a full MemTable is frozen and flushed to a level-0 table in the
+// background. A flush is durable in this order (LevelDB's BuildTable, then LogAndApply): NAME.tmp
+// written and fsynced, renamed to NAME, directory fsynced; then the manifest that records it written
+// (fsynced, renamed, directory fsynced) and only then installed in memory; only then the logs it
+// covers deleted. Recovery: the manifest's tables, then every live log replayed into the MemTable.
 //
-// An ephemeral store is the same engine in a fresh temporary directory, without fsyncs, removed
-// on close.
+// Failures (a full disk, an I/O error) leave the store as it was and working: a write answered with
+// an error is in neither the MemTable nor the log; a failed flush leaves no file behind and its
+// MemTable waits, frozen, for a retry (with backoff); a failed log is cut back to what was durable
+// and replaced by a fresh one at the next write.
+//
+// An ephemeral store is the same engine in a fresh temporary directory, without fsyncs and
+// without a write-ahead log (nothing of it outlives the process), removed on close.
 
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,10 +22,10 @@ import { NodeRandomAccessFile, NodeWritableFile } from "../io/node-file.js";
 import { internalKey, ValueKind } from "../sstable/format.js";
 import { Table, type GetResult } from "../sstable/reader.js";
 import { TableBuilder } from "../sstable/writer.js";
-import { syncDir } from "./files.js";
+import { removeQuietly, syncDir } from "./files.js";
 import { LogFile } from "./log-file.js";
 import { acquireLock } from "./lock.js";
-import { EMPTY_MANIFEST, readManifest, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
+import { EMPTY_MANIFEST, MANIFEST, readManifest, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
 import { MemTable, type MemEntry } from "./memtable.js";
 import { decodeBatch, encodeBatch, LOG_HEADER_SIZE, readLog, type WalRecoveryMode } from "./wal.js";
 
@@ -46,6 +51,9 @@ const LOG_SUFFIX = ".log";
 /** What a table's name looks like: L<level>_<n>.sst, n of three digits or more; nothing else. */
 export const TABLE_NAME = /^L[0-9]+_[0-9]{3,}\.sst$/;
 const YIELD_EVERY = 4096; // entries a background flush writes between turns of the event loop
+/** A failed background flush is retried after this long, doubled after each failure up to the max. */
+const FLUSH_RETRY_MS = 100;
+const FLUSH_RETRY_MAX_MS = 5000;
 
 export const tableName = (level: number, n: number) => `L${level}_${String(n).padStart(3, "0")}.sst`;
 const logName = (n: number) => `${String(n).padStart(6, "0")}${LOG_SUFFIX}`;
@@ -61,10 +69,19 @@ export class Store {
   private manifest: ManifestBody;
   private active = new MemTable();
   private frozen: MemTable | null = null;
-  private frozenLogs: number[] = [];
-  private wal!: LogFile;
+  /** The log the frozen MemTable's last writes went to (its appends settle before the flush). */
+  private frozenLog: LogFile | null = null;
+  /** The first log the frozen MemTable does not cover: the manifest's logNumber once it is flushed. */
+  private frozenLogEnd = 0;
+  /** The active log; null in an ephemeral store, which has none. */
+  private wal: LogFile | null = null;
+  private nextFileNumber: number;
   private sequence: number;
   private flushing: Promise<FlushResult> | null = null;
+  /** The last background flush's failure, until a flush succeeds. */
+  private flushFailure: Error | null = null;
+  private flushRetryAt = 0;
+  private flushRetryMs = FLUSH_RETRY_MS;
   private readonly open = new Map<string, Table>();
   private closed = false;
 
@@ -80,9 +97,10 @@ export class Store {
     try {
       this.manifest = readManifest(this.dir) ?? EMPTY_MANIFEST;
       this.sequence = this.manifest.lastSequence;
+      this.nextFileNumber = this.manifest.nextFileNumber;
       this.removeLeftovers();
       this.replayLogs();
-      this.startLog();
+      if (this.durable) this.wal = this.openLog();
     } catch (err) {
       this.unlock();
       throw err;
@@ -95,9 +113,9 @@ export class Store {
   }
 
   /**
-   * Writes key = value; resolves once the write is durable (or, ephemeral, logged). `deferFlush`
-   * lets the MemTable pass its threshold without starting a background flush (a caller about to
-   * flush it anyway).
+   * Writes key = value; resolves once the write is durable (ephemeral: at once), and only then is
+   * it visible to reads. A rejected write changed nothing. `deferFlush` lets the MemTable pass its
+   * threshold without starting a background flush (a caller about to flush it anyway).
    */
   put(key: Uint8Array, value: Uint8Array, options: { deferFlush?: boolean } = {}): Promise<void> {
     return this.write(key, value, ValueKind.VALUE, options.deferFlush ?? false);
@@ -147,6 +165,11 @@ export class Store {
     return this.startFlush();
   }
 
+  /** Why writes are refused now, or null: what a caller can report as "temporarily unavailable". */
+  get writeFailure(): Error | null {
+    return this.wal?.failed ?? null;
+  }
+
   /** Looks key up in one table only, with the figures the protocol reports. */
   lookup(name: string, key: Uint8Array): GetResult | null {
     const record = this.manifest.tables.find((t) => t.name === name);
@@ -166,7 +189,7 @@ export class Store {
   async close(): Promise<void> {
     if (this.closed) return;
     while (this.flushing !== null) await this.flushing.catch(() => {});
-    await this.wal.idle();
+    await this.wal?.idle();
     this.closeNow();
   }
 
@@ -177,7 +200,8 @@ export class Store {
   closeNow(): void {
     if (this.closed) return;
     this.closed = true;
-    this.wal.close();
+    this.frozenLog?.closeNow();
+    this.wal?.closeNow();
     for (const t of this.open.values()) t.close();
     this.open.clear();
     this.unlock();
@@ -186,24 +210,85 @@ export class Store {
 
   private write(key: Uint8Array, value: Uint8Array, kind: ValueKind, deferFlush: boolean): Promise<void> {
     if (this.closed) return Promise.reject(new Error("store is closed"));
-    const sequence = ++this.sequence;
-    const done = this.wal.append(encodeBatch({ sequence, ops: [{ kind, key, value }] }, LOG_HEADER_SIZE));
-    this.active.put(key, value, sequence, kind);
-    if (!deferFlush && this.active.bytes >= this.memtableBytes && this.flushing === null) {
-      if (this.frozen === null) this.freeze(); // else: retry the frozen one a failed flush left
-      this.startFlush().catch((err) => this.log(`background flush failed: ${(err as Error).message}`));
+    try {
+      this.refuseWhileStalled();
+      this.readyLog();
+    } catch (err) {
+      return Promise.reject(err);
     }
-    return done;
+    const mem = this.active;
+    const sequence = ++this.sequence;
+    const apply = () => {
+      mem.put(key, value, sequence, kind);
+      if (!deferFlush && mem === this.active) this.maybeFlushInBackground();
+    };
+    if (this.wal === null) {
+      apply();
+      return Promise.resolve();
+    }
+    return this.wal.append(encodeBatch({ sequence, ops: [{ kind, key, value }] }, LOG_HEADER_SIZE), apply);
   }
 
-  /** Makes the active MemTable the frozen one, with a fresh log for new writes. */
+  /**
+   * A failed log takes no appends: it is cut back to what was durable and closed, and a fresh log
+   * takes its place (its writes stay in the MemTable, and the old file stays live until a flush
+   * covers it). Throws, refusing the write, while either step fails.
+   */
+  private readyLog(): void {
+    const failed = this.wal;
+    if (failed === null || failed.failed === null) return;
+    failed.cutBack();
+    const fresh = this.openLog();
+    failed.close();
+    this.wal = fresh;
+    this.log(`write-ahead log ${logName(failed.number)} failed (${failed.failed.message}); writes go on in ${logName(fresh.number)}`);
+  }
+
+  /**
+   * A full MemTable whose frozen predecessor failed to flush takes no more writes (LevelDB's writers
+   * wait for the flush instead): memory stays bounded. Each refused write retries the flush once its
+   * backoff has passed. The error keeps the flush's errno code: "temporarily unavailable".
+   */
+  private refuseWhileStalled(): void {
+    const failure = this.flushFailure;
+    if (failure === null || this.frozen === null || this.active.bytes < this.memtableBytes) return;
+    this.maybeFlushInBackground();
+    const code = (failure as NodeJS.ErrnoException).code ?? "EAGAIN";
+    throw Object.assign(new Error(`the MemTable is full and the flush before it failed (${failure.message}); retrying`), { code });
+  }
+
+  /** Freezes and flushes the active MemTable once it passes its threshold; a failed flush waits its backoff. */
+  private maybeFlushInBackground(): void {
+    if (this.active.bytes < this.memtableBytes || this.flushing !== null || this.closed) return;
+    if (this.frozen !== null && Date.now() < this.flushRetryAt) return;
+    try {
+      if (this.frozen === null) this.freeze(); // else: retry the frozen one a failed flush left
+    } catch (err) {
+      return this.backgroundFlushFailed(err as Error);
+    }
+    this.startFlush().catch((err) => this.backgroundFlushFailed(err as Error));
+  }
+
+  private backgroundFlushFailed(err: Error): void {
+    this.flushFailure = err;
+    this.flushRetryAt = Date.now() + this.flushRetryMs;
+    this.log(`background flush failed: ${err.message}; retrying in ${this.flushRetryMs} ms or at the next sstable_flush`);
+    this.flushRetryMs = Math.min(this.flushRetryMs * 2, FLUSH_RETRY_MAX_MS);
+  }
+
+  /**
+   * Makes the active MemTable the frozen one, with a fresh log for new writes. The new log is
+   * opened first, so a failure leaves everything as it was.
+   */
   private freeze(): void {
     if (this.frozen !== null) throw new Error("a frozen MemTable is still waiting to be flushed");
+    const fresh = this.durable ? this.openLog() : null;
     this.frozen = this.active;
-    this.frozenLogs = this.liveLogs();
+    this.frozenLog = this.wal;
+    this.frozenLogEnd = fresh?.number ?? 0;
     this.active = new MemTable();
-    this.wal.close();
-    this.startLog();
+    this.wal?.close();
+    this.wal = fresh;
   }
 
   private startFlush(): Promise<FlushResult> {
@@ -214,12 +299,41 @@ export class Store {
     return p;
   }
 
+  /** Writes the frozen MemTable as the next level-0 table and records it; on failure, nothing changed. */
   private async writeFrozen(): Promise<FlushResult> {
-    const mem = this.frozen!;
+    await this.frozenLog?.idle(); // every write to the frozen MemTable is applied or rejected
     const number = this.manifest.nextTableNumber;
-    const name = tableName(0, number);
-    const tmp = join(this.dir, `${name}.tmp`);
+    const record = await this.buildTable(this.frozen!, tableName(0, number), number);
+    const next: ManifestBody = {
+      ...this.manifest,
+      logNumber: this.durable ? this.frozenLogEnd : this.manifest.logNumber,
+      nextFileNumber: this.nextFileNumber,
+      nextTableNumber: number + 1,
+      lastSequence: this.sequence,
+      tables: [...this.manifest.tables, record],
+    };
+    const unsynced = writeManifest(this.dir, next, this.durable); // throws: not written, nothing changed
+    this.manifest = next; // installed only once written (LevelDB's LogAndApply)
+    this.frozen = null;
+    this.frozenLog = null;
+    this.flushFailure = null;
+    this.flushRetryMs = FLUSH_RETRY_MS;
+    if (unsynced !== null) this.log(`${MANIFEST}: written, but the directory's fsync failed (${unsynced.message}); its logs are kept until the next manifest`);
+    else this.deleteObsoleteLogs();
+    return record;
+  }
+
+  /**
+   * Writes `mem` as table `name`: NAME.tmp, fsynced, renamed, directory fsynced (LevelDB's
+   * BuildTable). On failure the temporary file (or the renamed table) is removed, even when closing
+   * it fails again, and the error is thrown.
+   */
+  private async buildTable(mem: MemTable, name: string, number: number): Promise<TableRecord> {
+    const path = join(this.dir, name);
+    const tmp = `${path}.tmp`;
+    removeQuietly(tmp); // left by a flush that failed when its removal failed too: never recorded
     const builder = new TableBuilder(new NodeWritableFile(tmp, true), { kernels: this.kernels, bitsPerKey: this.bitsPerKey });
+    let renamed = false;
     try {
       let n = 0;
       for (const e of mem.entries()) {
@@ -227,33 +341,50 @@ export class Store {
         if (++n % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
       }
       const summary = builder.finish(); // fsyncs and closes NAME.tmp
-      renameSync(tmp, join(this.dir, name));
+      renameSync(tmp, path);
+      renamed = true;
       if (this.durable) syncDir(this.dir);
-      const record: TableRecord = { name, level: 0, number, entries: summary.entries, fileSize: summary.fileSize, tailSize: summary.tailSize, filterBits: summary.filterBits };
-      this.manifest = {
-        ...this.manifest,
-        logNumber: this.wal.number,
-        nextTableNumber: number + 1,
-        lastSequence: this.sequence,
-        tables: [...this.manifest.tables, record],
-      };
-      writeManifest(this.dir, this.manifest, this.durable);
-      for (const n of this.frozenLogs) rmSync(join(this.dir, logName(n)), { force: true });
-      this.frozen = null;
-      this.frozenLogs = [];
-      return record;
+      return { name, level: 0, number, entries: summary.entries, fileSize: summary.fileSize, tailSize: summary.tailSize, filterBits: summary.filterBits };
     } catch (err) {
-      builder.abandon();
-      rmSync(tmp, { force: true });
+      try {
+        builder.abandon();
+      } catch {
+        // the file is closed all the same (NodeWritableFile.close); its removal is what matters
+      }
+      removeQuietly(renamed ? path : tmp); // unrecorded: no manifest names it
       throw err;
     }
   }
 
-  private startLog(): void {
-    const number = Math.max(this.manifest.nextFileNumber, ...this.liveLogs().map((n) => n + 1));
-    this.manifest = { ...this.manifest, nextFileNumber: number + 1 };
-    this.wal = new LogFile(join(this.dir, logName(number)), number, this.kernels, this.durable);
-    if (this.durable) syncDir(this.dir);
+  /** Removes the logs the manifest no longer needs (numbered below its logNumber). */
+  private deleteObsoleteLogs(): void {
+    for (const n of this.allLogs()) {
+      if (n < this.manifest.logNumber) removeQuietly(join(this.dir, logName(n)));
+    }
+  }
+
+  /** Opens a new log, numbered past every file number used, and makes its name durable. */
+  private openLog(): LogFile {
+    const number = Math.max(this.nextFileNumber, ...this.allLogs().map((n) => n + 1));
+    const log = new LogFile(join(this.dir, logName(number)), number, this.kernels);
+    try {
+      syncDir(this.dir);
+    } catch (err) {
+      log.closeNow();
+      removeQuietly(log.path);
+      throw err;
+    }
+    this.nextFileNumber = number + 1;
+    return log;
+  }
+
+  /** Numbers of every log file in the directory, in order. */
+  private allLogs(): number[] {
+    return readdirSync(this.dir)
+      .filter((f) => f.endsWith(LOG_SUFFIX))
+      .map((f) => Number.parseInt(f, 10))
+      .filter((n) => Number.isInteger(n))
+      .sort((a, b) => a - b);
   }
 
   /** Numbers of the log files not yet covered by a table, in order. */
