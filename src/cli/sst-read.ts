@@ -3,6 +3,7 @@
 //
 //   dump    {"key": K, "value": V, "seq": N, "kind": "value"} per entry, in table order
 //   layout  formatLayout(describeTable(...)): every block and entry as an annotated byte range
+//           (inside a compressed block, ranges of its decompressed bytes, printed +N-+M)
 //   get     {"found": B, "value": V|null, "deleted": B, "bloom_checked": B, "disk_reads": N}
 //
 // K and V as in sst-json.ts. "kind" is "value", "deletion", or "kindN" for other entry types of
@@ -34,7 +35,9 @@ ${KERNELS_HELP}`,
 export const layout: SstCommand = {
   synopsis: "layout FILE [--entries N] [--kernels wasm|js]",
   help: `Prints the table as annotated byte ranges on stdout: every block (data, meta, index,
-metaindex) with its entries, restart points and trailer, then the footer.
+metaindex) with its entries, restart points and trailer, then the footer. A compressed block
+(LevelDB's Snappy) is one file range marked compressed with both sizes; the ranges of the
+entries inside it are offsets into its decompressed bytes, printed as +N-+M.
 
 Options:
   --entries N           list at most N entries of each data block (default: all)

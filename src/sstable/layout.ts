@@ -1,13 +1,15 @@
 // Describes a table as annotated byte ranges, in the manner of Pebble's sstable Layout: every block,
 // each entry and restart point inside it, the filter, the properties, the metaindex, the index and
 // the footer. One describer serves `wasm-lsm sst layout`, the tests (as golden text) and the web
-// page. Block contents are described after decompression; offsets inside a compressed block are
-// offsets into its decompressed bytes.
+// page. A compressed block (Snappy, in LevelDB's tables: FORMAT.md "Block trailer") is shown as the
+// file range it occupies, marked compressed with both sizes; its entries are described after
+// decompression, as ranges flagged `decompressed` whose offsets are into the decompressed bytes
+// (printed with a "+": they are no file offsets).
 
 import { decodeFixed32 } from "../kernels/coding.js";
 import { entriesLimit, entryHeader, header } from "../kernels/js.js";
 import { decodeFilterBlock, FILTER_META_NAME } from "./filter.js";
-import { BLOCK_TRAILER_SIZE, decodeHandle, parseInternalKey, type BlockHandle } from "./format.js";
+import { BLOCK_TRAILER_SIZE, Compression, decodeHandle, parseInternalKey, type BlockHandle } from "./format.js";
 import { PROPERTIES_META_NAME, propertyText } from "./properties.js";
 import type { Table } from "./reader.js";
 import { hexBytes, hex32 } from "./hex.js";
@@ -17,6 +19,8 @@ export interface LayoutRange {
   readonly end: number;
   readonly depth: number;
   readonly text: string;
+  /** Set when start and end are offsets into a compressed block's decompressed contents, not the file. */
+  readonly decompressed?: true;
 }
 
 export interface LayoutOptions {
@@ -47,36 +51,64 @@ function showInternalKey(key: Uint8Array): string {
   return `${showBytes(p.userKey)}#${seq},${kind}`;
 }
 
+/** Describes a block's contents into `out`, with offsets from the start of the contents. */
+type BlockDescriber = (out: LayoutRange[], contents: Uint8Array) => void;
+
 export function describeTable(table: Table, options: LayoutOptions = {}): LayoutRange[] {
   const out: LayoutRange[] = [];
-  const blocks: [BlockHandle, string, (contents: Uint8Array, at: number) => void][] = [];
+  const blocks: [BlockHandle, string, BlockDescriber][] = [];
   table.dataHandles().forEach((h, i) =>
-    blocks.push([h, `data block #${i}`, (c, at) => describeEntries(out, c, at, showInternalKey, showValue, options.entriesPerBlock)]),
+    blocks.push([h, `data block #${i}`, (o, c) => describeEntries(o, c, showInternalKey, showValue, options.entriesPerBlock)]),
   );
   for (const [name, h] of table.metaindex) {
-    const describe =
-      name === FILTER_META_NAME ? (c: Uint8Array, at: number) => describeFilter(out, table.file.name, c, at)
-      : name === PROPERTIES_META_NAME ? (c: Uint8Array, at: number) => describeProperties(out, c, at)
-      : (_c: Uint8Array, _at: number) => {};
+    const describe: BlockDescriber =
+      name === FILTER_META_NAME ? (o, c) => describeFilter(o, table.file.name, h.offset, c)
+      : name === PROPERTIES_META_NAME ? describeProperties
+      : () => {};
     blocks.push([h, `meta block ${JSON.stringify(name)}`, describe]);
   }
-  blocks.push([table.footer.index, "index block", (c, at) => describeEntries(out, c, at, showInternalKeyOrUser(table), showHandle)]);
-  blocks.push([table.footer.metaindex, "metaindex block", (c, at) => describeEntries(out, c, at, showBytes, showHandle)]);
+  blocks.push([table.footer.index, "index block", (o, c) => describeEntries(o, c, showInternalKeyOrUser(table), showHandle)]);
+  blocks.push([table.footer.metaindex, "metaindex block", (o, c) => describeEntries(o, c, showBytes, showHandle)]);
   blocks.sort((a, b) => a[0].offset - b[0].offset);
-  for (const [h, title, describe] of blocks) {
-    const contents = table.readBlock(h, title);
-    const end = h.offset + h.size + BLOCK_TRAILER_SIZE;
-    out.push({ start: h.offset, end, depth: 0, text: `${title} (size ${h.size} + trailer ${BLOCK_TRAILER_SIZE})` });
-    describe(contents, h.offset);
-    out.push({ start: end - BLOCK_TRAILER_SIZE, end, depth: 1, text: `trailer: compression ${table.file.read(end - 5, 1)[0]}, checksum ${hex32(decodeFixed32(table.file.read(end - 4, 4), 0))} (verified)` });
-  }
+  for (const [h, title, describe] of blocks) describeBlock(out, table, h, title, describe);
   describeFooter(out, table);
   return out;
 }
 
+/**
+ * One block: its file range, its contents, its trailer. The contents' ranges are file ranges when
+ * the block is stored as is; when it is compressed, only the stored bytes have a file range, and
+ * the entries inside are ranges of the decompressed bytes, one level deeper.
+ */
+function describeBlock(out: LayoutRange[], table: Table, h: BlockHandle, title: string, describe: BlockDescriber): void {
+  const contents = table.readBlock(h, title);
+  const end = h.offset + h.size + BLOCK_TRAILER_SIZE;
+  const type = table.file.read(end - BLOCK_TRAILER_SIZE, 1)[0];
+  const inner: LayoutRange[] = [];
+  describe(inner, contents);
+  if (type === Compression.NONE) {
+    out.push({ start: h.offset, end, depth: 0, text: `${title} (size ${h.size} + trailer ${BLOCK_TRAILER_SIZE})` });
+    for (const r of inner) out.push({ ...r, start: h.offset + r.start, end: h.offset + r.end });
+  } else {
+    const name = compressionName(type);
+    out.push({ start: h.offset, end, depth: 0, text: `${title} (size ${h.size} + trailer ${BLOCK_TRAILER_SIZE}, ${name}-compressed, ${contents.length} bytes decompressed)` });
+    out.push({ start: h.offset, end: h.offset + h.size, depth: 1, text: `${name}-compressed contents: ${h.size} bytes stored, ${contents.length} decompressed; ranges +N-+M below are offsets into the decompressed bytes` });
+    for (const r of inner) out.push({ ...r, depth: r.depth + 1, decompressed: true });
+  }
+  const crc = hex32(decodeFixed32(table.file.read(end - 4, 4), 0));
+  const compression = type === Compression.NONE ? "0" : `${type} (${compressionName(type)})`;
+  out.push({ start: end - BLOCK_TRAILER_SIZE, end, depth: 1, text: `trailer: compression ${compression}, checksum ${crc} (verified)` });
+}
+
+function compressionName(type: number): string {
+  return type === Compression.SNAPPY ? "snappy" : `type-${type}`;
+}
+
+/** The ranges as text, one per line; ranges inside decompressed bytes are printed as +start-+end. */
 export function formatLayout(ranges: readonly LayoutRange[]): string {
-  const width = String(ranges.reduce((m, r) => Math.max(m, r.end), 0)).length;
-  return ranges.map((r) => `${String(r.start).padStart(width)}-${String(r.end).padStart(width)}  ${"  ".repeat(r.depth)}${r.text}`).join("\n") + "\n";
+  const bound = (r: LayoutRange, n: number) => (r.decompressed === true ? `+${n}` : String(n));
+  const width = ranges.reduce((m, r) => Math.max(m, bound(r, r.end).length), 0);
+  return ranges.map((r) => `${bound(r, r.start).padStart(width)}-${bound(r, r.end).padStart(width)}  ${"  ".repeat(r.depth)}${r.text}`).join("\n") + "\n";
 }
 
 function showValue(v: Uint8Array): string {
@@ -93,16 +125,16 @@ function showInternalKeyOrUser(table: Table): (k: Uint8Array) => string {
   return user !== undefined && user[0] === 1 ? showBytes : showInternalKey;
 }
 
-function describeProperties(out: LayoutRange[], c: Uint8Array, at: number): void {
+function describeProperties(out: LayoutRange[], c: Uint8Array): void {
   let name = "";
-  describeEntries(out, c, at, (k) => {
+  describeEntries(out, c, (k) => {
     name = new TextDecoder().decode(k);
     return name;
   }, (v) => propertyText(name, v));
 }
 
 function describeEntries(
-  out: LayoutRange[], c: Uint8Array, at: number, key: (k: Uint8Array) => string, value: (v: Uint8Array) => string, max = Infinity,
+  out: LayoutRange[], c: Uint8Array, key: (k: Uint8Array) => string, value: (v: Uint8Array) => string, max = Infinity,
 ): void {
   const limit = entriesLimit(c);
   if (limit < 0) return;
@@ -117,21 +149,21 @@ function describeEntries(
     const next = body + header.unshared + header.valueLength;
     if (i < max) {
       const text = `entry #${i}: shared ${header.shared}, unshared ${header.unshared}, value ${header.valueLength}: ${key(k)} => ${value(c.subarray(next - header.valueLength, next))}`;
-      out.push({ start: at + off, end: at + next, depth: 1, text });
+      out.push({ start: off, end: next, depth: 1, text });
     }
     prev = k;
     off = next;
   }
-  if (i > max) out.push({ start: at, end: at + limit, depth: 1, text: `(${i - max} more entries)` });
+  if (i > max) out.push({ start: 0, end: limit, depth: 1, text: `(${i - max} more entries)` });
   const restarts = (c.length - 4 - limit) / 4;
-  out.push({ start: at + limit, end: at + c.length - 4, depth: 1, text: `restart points: [${Array.from({ length: Math.min(restarts, 16) }, (_, r) => decodeFixed32(c, limit + 4 * r)).join(", ")}${restarts > 16 ? ", ..." : ""}]` });
-  out.push({ start: at + c.length - 4, end: at + c.length, depth: 1, text: `restart count: ${restarts}` });
+  out.push({ start: limit, end: c.length - 4, depth: 1, text: `restart points: [${Array.from({ length: Math.min(restarts, 16) }, (_, r) => decodeFixed32(c, limit + 4 * r)).join(", ")}${restarts > 16 ? ", ..." : ""}]` });
+  out.push({ start: c.length - 4, end: c.length, depth: 1, text: `restart count: ${restarts}` });
 }
 
-function describeFilter(out: LayoutRange[], file: string, c: Uint8Array, at: number): void {
-  const f = decodeFilterBlock(file, at, c);
-  out.push({ start: at, end: at + f.lines.length, depth: 1, text: `bloom lines: ${f.numLines} x 64 bytes (${f.numLines * 512} bits)` });
-  out.push({ start: at + f.lines.length, end: at + c.length, depth: 1, text: `filter trailer: layout 1, k ${f.k}, ${f.bitsPerKey} bits per key, ${f.numLines} lines` });
+function describeFilter(out: LayoutRange[], file: string, blockOffset: number, c: Uint8Array): void {
+  const f = decodeFilterBlock(file, blockOffset, c);
+  out.push({ start: 0, end: f.lines.length, depth: 1, text: `bloom lines: ${f.numLines} x 64 bytes (${f.numLines * 512} bits)` });
+  out.push({ start: f.lines.length, end: c.length, depth: 1, text: `filter trailer: layout 1, k ${f.k}, ${f.bitsPerKey} bits per key, ${f.numLines} lines` });
 }
 
 function describeFooter(out: LayoutRange[], table: Table): void {

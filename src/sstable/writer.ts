@@ -5,6 +5,8 @@
 // Entries gather in packed batches and cross into the block kernel one batch at a time; the kernel
 // cuts blocks where LevelDB's TableBuilder would (estimate >= blockSize after an add). A block left
 // open at the end of a batch goes back to the batch, so block boundaries do not depend on batching.
+// The next batch is at least twice what went back, so the entries of a block bigger than a batch
+// are re-encoded a bounded number of times, not on every add: the build stays linear at any size.
 // The file is written in the order RocksDB's SstFileWriter uses:
 //   data blocks | filter | index | properties | metaindex | footer
 
@@ -40,6 +42,7 @@ export interface TableSummary {
   readonly stats: TableStats;
 }
 
+/** Key and value bytes that make a batch when no open block is waiting in it. */
 const BATCH_BYTES = 256 * 1024;
 
 export class TableBuilder {
@@ -55,6 +58,8 @@ export class TableBuilder {
   private lastKey: Uint8Array | null = null;
   private pendingIndex: { lastKey: Uint8Array; handle: BlockHandle } | null = null;
   private offset = 0;
+  /** Key and value bytes at which add() hands the batch to the kernel. */
+  private batchLimit = BATCH_BYTES;
   private error: Error | null = null;
   private closed = false;
   private readonly stats: TableStats;
@@ -101,7 +106,7 @@ export class TableBuilder {
     if (kind === ValueKind.DELETION) s.deletions++;
     s.rawKeySize += key.length;
     s.rawValueSize += value.length;
-    if (this.keys.byteLength + this.values.byteLength >= BATCH_BYTES) this.writeBlocks(false);
+    if (this.batchBytes() >= this.batchLimit) this.writeBlocks(false);
   }
 
   /** Writes the rest of the table and the footer, syncs and closes the file. */
@@ -165,9 +170,16 @@ export class TableBuilder {
     });
     this.keys.dropFirst(done);
     this.values.dropFirst(done);
+    // What went back is encoded again by the next call; waiting until as many new bytes have come
+    // keeps the bytes encoded within twice the bytes added, whatever the block size.
+    this.batchLimit = Math.max(BATCH_BYTES, 2 * this.batchBytes());
     // The block left open starts the next block: its first key, not the next key add() is given,
     // bounds the separator of the block just written.
     if (this.pendingIndex !== null && this.keys.count > 0) this.emitIndexEntry(this.keys.item(0));
+  }
+
+  private batchBytes(): number {
+    return this.keys.byteLength + this.values.byteLength;
   }
 
   private emitIndexEntry(nextKey: Uint8Array | null): void {

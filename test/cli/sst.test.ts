@@ -132,6 +132,51 @@ describe("wasm-lsm sst", () => {
     expect(none.stdout).not.toContain('=> "last"');
   });
 
+  test("layout of LevelDB's Snappy table: file ranges stay in the file and in their block; compressed blocks say so", async () => {
+    // Before, entries of a compressed block were printed at block offset + offset in the
+    // decompressed bytes, past their block and (in the index block) past the end of the file.
+    const file = join(FOREIGN, "leveldb-snappy.ldb");
+    const size = statSync(file).size;
+    const run = await sst(["layout", file]);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    let block: { start: number; end: number; compressed: boolean } | null = null;
+    let compressedBlocks = 0, insideLines = 0;
+    for (const line of run.stdout.trimEnd().split("\n")) {
+      const m = /^ *(\+?)(\d+)- *(\+?)(\d+) {2}( *)(.*)$/.exec(line);
+      expect(m, line).not.toBeNull();
+      const [, plusStart, start, plusEnd, end, indent, text] = m!;
+      const range = { start: Number(start), end: Number(end), depth: indent.length / 2 };
+      expect(plusStart, line).toBe(plusEnd);
+      expect(range.start, line).toBeLessThanOrEqual(range.end);
+      if (plusStart === "+") {
+        // inside the decompressed bytes: only under a compressed block's contents
+        expect(block?.compressed, line).toBe(true);
+        expect(range.depth, line).toBe(2);
+        insideLines++;
+        continue;
+      }
+      expect(range.end, line).toBeLessThanOrEqual(size);
+      if (range.depth === 0) {
+        const compressed = /^(data|meta|index|metaindex) block.*, snappy-compressed, \d+ bytes decompressed\)$/.test(text);
+        block = { ...range, compressed };
+        if (compressed) compressedBlocks++;
+        continue;
+      }
+      expect(range.start, line).toBeGreaterThanOrEqual(block!.start);
+      expect(range.end, line).toBeLessThanOrEqual(block!.end);
+      if (block!.compressed) expect(text, line).toMatch(/^(snappy-compressed contents: \d+ bytes stored, \d+ decompressed|trailer: compression 1 \(snappy\))/);
+    }
+    expect(compressedBlocks).toBeGreaterThanOrEqual(33); // 32 data blocks and the index, at least
+    expect(run.stdout).toMatch(/^ {3}\+0- {2}\+17 {6}entry #0: shared 0, unshared 14, value 0: "del000"#2001,deletion => ""$/m);
+    expect(insideLines).toBeGreaterThan(2005);
+    // an uncompressed table of LevelDB's: no decompressed ranges, every block stored as is
+    const plain = await sst(["layout", join(FOREIGN, "leveldb-nocompress.ldb"), "--entries", "1"]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).not.toMatch(/^ *\+\d+-/m);
+    expect(plain.stdout).not.toContain("compressed");
+    expect(plain.stdout).toContain("trailer: compression 0,");
+  });
+
   test("dump of LevelDB's Snappy table: 2005 lines in table order, the first the deletion of del000", async () => {
     const fixture = (JSON.parse(readFileSync(join(FOREIGN, "tables.json"), "utf8")) as { tables: { file: string; entries: object[] }[] }).tables.find(
       (t) => t.file === "leveldb-snappy.ldb",

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { NodeRandomAccessFile } from "../../src/io/node-file.js";
 import { ValueKind } from "../../src/sstable/format.js";
+import { describeTable, type LayoutRange } from "../../src/sstable/layout.js";
 import { Table } from "../../src/sstable/reader.js";
 import { bothPaths, fromHex, hex } from "../kernels/kernels.js";
 
@@ -27,6 +28,31 @@ describe.each(bothPaths)("other engines' tables (%s kernels)", (_name, kernels) 
         got.push({ key: hex(e.userKey), seq: e.sequence, kind: e.kind === ValueKind.VALUE ? "value" : "deletion", value: hex(e.value) });
       }
       expect(got).toEqual(fixture.entries);
+    } finally {
+      table.close();
+    }
+  });
+
+  test.each(fixtures.map((f) => [f.file, f] as const))("%s: layout ranges lie in the file, or are flagged as inside decompressed bytes", (_f, fixture) => {
+    const table = Table.open(new NodeRandomAccessFile(`${DIR}/${fixture.file}`), { kernels });
+    try {
+      const ranges = describeTable(table);
+      let block: LayoutRange | null = null;
+      let decompressed = 0;
+      for (const r of ranges) {
+        if (r.depth === 0) block = r;
+        if (r.decompressed === true) {
+          decompressed++;
+          expect(block!.text, r.text).toMatch(/snappy-compressed, \d+ bytes decompressed\)$/);
+          expect(r.end).toBeLessThanOrEqual(Number(/(\d+) bytes decompressed/.exec(block!.text)![1]));
+        } else {
+          expect(r.end, r.text).toBeLessThanOrEqual(table.file.size);
+          expect(r.start, r.text).toBeGreaterThanOrEqual(block!.start);
+          expect(r.end, r.text).toBeLessThanOrEqual(block!.end);
+        }
+      }
+      // the fixtures' compression (tables.json) decides whether any range is inside decompressed bytes
+      expect(decompressed > 0, fixture.compression).toBe(fixture.compression !== "none");
     } finally {
       table.close();
     }
