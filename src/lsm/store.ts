@@ -22,7 +22,8 @@ import { LogFile } from "./log-file.js";
 import { acquireLock } from "./lock.js";
 import { EMPTY_MANIFEST, readManifest, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
 import { MemTable, type MemEntry } from "./memtable.js";
-import { decodeBatch, encodeBatch, LOG_HEADER_SIZE, readLog, type WalRecoveryMode } from "./wal.js";
+import { encodeBatch, LOG_HEADER_SIZE, type WalRecoveryMode } from "./wal.js";
+import { decodeLog, DEFAULT_WAL_RECOVERY_MODE, LogRecovery, setAsideLog } from "./wal-recovery.js";
 
 export interface StoreOptions {
   readonly kernels: Kernels;
@@ -81,7 +82,7 @@ export class Store {
       this.manifest = readManifest(this.dir) ?? EMPTY_MANIFEST;
       this.sequence = this.manifest.lastSequence;
       this.removeLeftovers();
-      this.replayLogs();
+      this.replayLogs(options.walRecoveryMode ?? DEFAULT_WAL_RECOVERY_MODE);
       this.startLog();
     } catch (err) {
       this.unlock();
@@ -282,18 +283,32 @@ export class Store {
     }
   }
 
-  private replayLogs(): void {
-    for (const n of this.liveLogs()) {
-      const path = join(this.dir, logName(n));
+  /**
+   * Replays the live logs into the MemTable, as `mode` says (wal-recovery.ts): every log is read
+   * and judged before anything is applied or moved, so a refused start leaves every file as it was.
+   */
+  private replayLogs(mode: WalRecoveryMode): void {
+    const recovery = new LogRecovery(mode, this.log);
+    const verdicts = this.liveLogs().map((n) => {
+      const name = logName(n);
+      const bytes = readFileSync(join(this.dir, name));
+      return { name, bytes, verdict: recovery.decide(decodeLog(this.kernels, join(this.dir, name), bytes)) };
+    });
+    for (const { name, bytes, verdict } of verdicts) {
       let entries = 0;
-      for (const record of readLog(this.kernels, path, readFileSync(path))) {
-        const batch = decodeBatch(record);
-        if (batch === null) throw new Error(`${path}: a log record is not a write batch`);
+      for (const batch of verdict.batches) {
         batch.ops.forEach((op, i) => this.active.put(op.key, op.value, batch.sequence + i, op.kind));
         this.sequence = Math.max(this.sequence, batch.sequence + batch.ops.length - 1);
         entries += batch.ops.length;
       }
-      if (entries > 0) this.log(`recovery: replayed ${entries} writes from ${logName(n)}`);
+      if (entries > 0) this.log(`recovery: replayed ${entries} writes from ${name}`);
+      if (verdict.keepBytes !== null) {
+        const moved = setAsideLog(this.dir, name, bytes, verdict.keepBytes, this.durable);
+        this.log(`recovery: ${name} ${verdict.keepBytes === 0 ? "moved" : `cut to its first ${verdict.keepBytes} bytes, the whole file copied`} to ${moved}`);
+      }
     }
+    // New writes go on from the point of recovery, so that the next start finds no gap after it.
+    const stop = recovery.stoppedAfterSequence;
+    if (stop !== null) this.sequence = stop;
   }
 }
