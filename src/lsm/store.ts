@@ -292,9 +292,9 @@ export class Store {
     const verdicts = this.liveLogs().map((n) => {
       const name = logName(n);
       const bytes = readFileSync(join(this.dir, name));
-      return { name, bytes, verdict: recovery.decide(decodeLog(this.kernels, join(this.dir, name), bytes)) };
+      return { n, name, bytes, verdict: recovery.decide(decodeLog(this.kernels, join(this.dir, name), bytes)) };
     });
-    for (const { name, bytes, verdict } of verdicts) {
+    for (const { n, name, bytes, verdict } of verdicts) {
       let entries = 0;
       for (const batch of verdict.batches) {
         batch.ops.forEach((op, i) => this.active.put(op.key, op.value, batch.sequence + i, op.kind));
@@ -305,6 +305,8 @@ export class Store {
       if (verdict.keepBytes !== null) {
         const moved = setAsideLog(this.dir, name, bytes, verdict.keepBytes, this.durable);
         this.log(`recovery: ${name} ${verdict.keepBytes === 0 ? "moved" : `cut to its first ${verdict.keepBytes} bytes, the whole file copied`} to ${moved}`);
+        // a log moved aside keeps its number: the next log must not take it again
+        this.manifest = { ...this.manifest, nextFileNumber: Math.max(this.manifest.nextFileNumber, n + 1) };
       }
     }
     // New writes go on from the point of recovery, so that the next start finds no gap after it.
