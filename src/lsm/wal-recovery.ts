@@ -52,6 +52,9 @@ export interface LogVerdict {
   readonly keepBytes: number | null;
 }
 
+const advice = (d: DroppedRange) =>
+  d.torn ? "the default --wal-recovery-mode, tolerate-corrupted-tail-records, drops them" : "--wal-recovery-mode skip-any-corrupted-records or point-in-time starts without them";
+
 const writes = (bs: readonly LogBatch[]) => bs.reduce((n, b) => n + b.batch.ops.length, 0);
 
 /** Decides, log by log in order, what the mode replays; throws CorruptionError where it refuses. */
@@ -87,15 +90,10 @@ export class LogRecovery {
   /** Refuses the first range `refused` says; reports the others (torn tails) as dropped. */
   private refuseDamage(log: DecodedLog, refused: (d: DroppedRange) => boolean): LogVerdict {
     for (const d of log.dropped) {
-      if (refused(d)) throw new CorruptionError(log.file, d.offset, `${d.torn ? "torn tail: " : ""}${d.reason} (${d.length} bytes); ${this.advice(d)}`);
+      if (refused(d)) throw new CorruptionError(log.file, d.offset, `${d.torn ? "torn tail: " : ""}${d.reason}, ${d.length} bytes in all; ${advice(d)}`);
       this.log(`recovery: ${log.file}: dropped a torn tail at offset ${d.offset}, ${d.length} bytes: ${d.reason}`);
     }
     return this.replay(log.batches);
-  }
-
-  private advice(d: DroppedRange): string {
-    if (d.torn) return "--wal-recovery-mode tolerate-corrupted-tail-records would drop it";
-    return "--wal-recovery-mode point-in-time or skip-any-corrupted-records would start without it";
   }
 
   private skipDamage(log: DecodedLog): LogVerdict {

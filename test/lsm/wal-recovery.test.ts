@@ -208,7 +208,7 @@ describe("a sound record that is not a write batch", () => {
     const parts = [w.frame(batch(1, 0)), w.frame(utf8("not a batch at all")), w.frame(batch(2, 1))];
     writeFileSync(join(dir, "000001.log"), Buffer.concat(parts));
     expect(() => open(dir, "tolerate-corrupted-tail-records")).toThrow(
-      new CorruptionError(join(dir, "000001.log"), parts[0].length, `a log record of 18 bytes that is not a write batch (18 bytes); --wal-recovery-mode point-in-time or skip-any-corrupted-records would start without it`),
+      new CorruptionError(join(dir, "000001.log"), parts[0].length, `a log record of 18 bytes that is not a write batch, 18 bytes in all; --wal-recovery-mode skip-any-corrupted-records or point-in-time starts without them`),
     );
     const { store, lines } = open(dir, "skip-any-corrupted-records");
     expect(present(store, 2)).toEqual([true, true]);
