@@ -129,7 +129,7 @@ export class LogRecovery {
     if (cut === log.size) return verdict;
     this.stop = { file: log.file, offset: cut };
     const lost = writes(log.batches.slice(kept.length));
-    this.log(`recovery: ${log.file}: point-in-time recovery stops at offset ${cut} (${why}): dropped the ${log.size - cut} bytes from there (${lost} writes in sound records among them) and every later log`);
+    this.log(`recovery: ${log.file}: point-in-time recovery stops at offset ${cut} (${why}): dropped the ${log.size - cut} bytes from there (${lost} writes in sound records among them) and any later log`);
     return { batches: verdict.batches, keepBytes: cut };
   }
 
