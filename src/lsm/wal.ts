@@ -17,7 +17,6 @@ import { decodeFixed32, decoded, encodeFixed32, getVarint32, putVarint32 } from 
 import { crc32cMask, crc32cUnmask } from "../kernels/js.js";
 import type { Kernels } from "../kernels/types.js";
 import { ValueKind } from "../sstable/format.js";
-import { CorruptionError } from "../sstable/errors.js";
 
 export const LOG_BLOCK_SIZE = 32 * 1024;
 export const LOG_HEADER_SIZE = 7;
