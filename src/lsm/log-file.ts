@@ -183,7 +183,7 @@ export class LogFile {
     this.buffered = [];
     this.bufferedBytes = 0;
     for (let done = 0; done < all.length; ) {
-      const n = writeSync(this.fd, all, done, all.length - done);
+      const n = writeSync(this.fd, all, done, all.length - done, this.writtenSize); // positioned: a reused log's fd starts at 0
       done += n;
       this.writtenSize += n;
     }

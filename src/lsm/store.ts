@@ -27,7 +27,8 @@ import { LogFile } from "./log-file.js";
 import { acquireLock } from "./lock.js";
 import { EMPTY_MANIFEST, MANIFEST, readManifest, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
 import { MemTable, type MemEntry } from "./memtable.js";
-import { decodeBatch, encodeBatch, LOG_HEADER_SIZE, readLog, type WalRecoveryMode } from "./wal.js";
+import { encodeBatch, LOG_HEADER_SIZE, type WalRecoveryMode } from "./wal.js";
+import { decodeLog, DEFAULT_WAL_RECOVERY_MODE, LogRecovery, setAsideLog } from "./wal-recovery.js";
 
 export interface StoreOptions {
   readonly kernels: Kernels;
@@ -76,7 +77,9 @@ export class Store {
   /** The active log; null in an ephemeral store, which has none. */
   private wal: LogFile | null = null;
   private nextFileNumber: number;
+  /** The last sequence number given to a write, and the last one applied (durable). */
   private sequence: number;
+  private appliedSequence = 0;
   private flushing: Promise<FlushResult> | null = null;
   /** The last background flush's failure, until a flush succeeds. */
   private flushFailure: Error | null = null;
@@ -99,8 +102,9 @@ export class Store {
       this.sequence = this.manifest.lastSequence;
       this.nextFileNumber = this.manifest.nextFileNumber;
       this.removeLeftovers();
-      this.replayLogs();
-      if (this.durable) this.wal = this.openLog();
+      const last = this.replayLogs(options.walRecoveryMode ?? DEFAULT_WAL_RECOVERY_MODE);
+      this.appliedSequence = this.sequence;
+      if (this.durable) this.wal = last === null ? this.openLog() : this.reopenLog(last.number, last.end);
     } catch (err) {
       this.unlock();
       throw err;
@@ -220,6 +224,7 @@ export class Store {
     const sequence = ++this.sequence;
     const apply = () => {
       mem.put(key, value, sequence, kind);
+      this.appliedSequence = sequence;
       if (!deferFlush && mem === this.active) this.maybeFlushInBackground();
     };
     if (this.wal === null) {
@@ -241,6 +246,9 @@ export class Store {
     const fresh = this.openLog();
     failed.close();
     this.wal = fresh;
+    // Every write after the last applied one was in the failed log, and was rejected: their sequence
+    // numbers are given again, so the logs hold no gap (point-in-time recovery stops at one).
+    this.sequence = this.appliedSequence;
     this.log(`write-ahead log ${logName(failed.number)} failed (${failed.failed.message}); writes go on in ${logName(fresh.number)}`);
   }
 
@@ -413,18 +421,50 @@ export class Store {
     }
   }
 
-  private replayLogs(): void {
-    for (const n of this.liveLogs()) {
-      const path = join(this.dir, logName(n));
+  /**
+   * Replays the live logs into the MemTable, as `mode` says (wal-recovery.ts): every log is read
+   * and judged before anything is applied or moved, so a refused start leaves every file as it was.
+   */
+  /**
+   * Replays the live logs into the MemTable. Returns the last log when new writes can be appended
+   * to it (it was replayed whole, or but for a torn tail): then restarts do not pile up logs.
+   */
+  private replayLogs(mode: WalRecoveryMode): { number: number; end: number } | null {
+    const recovery = new LogRecovery(mode, this.log);
+    const verdicts = this.liveLogs().map((n) => {
+      const name = logName(n);
+      const bytes = readFileSync(join(this.dir, name));
+      const decoded = decodeLog(this.kernels, join(this.dir, name), bytes);
+      return { n, name, bytes, decoded, verdict: recovery.decide(decoded) };
+    });
+    for (const { n, name, bytes, verdict } of verdicts) {
       let entries = 0;
-      for (const record of readLog(this.kernels, path, readFileSync(path))) {
-        const batch = decodeBatch(record);
-        if (batch === null) throw new Error(`${path}: a log record is not a write batch`);
+      for (const batch of verdict.batches) {
         batch.ops.forEach((op, i) => this.active.put(op.key, op.value, batch.sequence + i, op.kind));
         this.sequence = Math.max(this.sequence, batch.sequence + batch.ops.length - 1);
         entries += batch.ops.length;
       }
-      if (entries > 0) this.log(`recovery: replayed ${entries} writes from ${logName(n)}`);
+      if (entries > 0) this.log(`recovery: replayed ${entries} writes from ${name}`);
+      if (verdict.keepBytes !== null) {
+        const moved = setAsideLog(this.dir, name, bytes, verdict.keepBytes, this.durable);
+        this.log(`recovery: ${name} ${verdict.keepBytes === 0 ? "moved" : `cut to its first ${verdict.keepBytes} bytes, the whole file copied`} to ${moved}`);
+        // a log moved aside keeps its number: the next log must not take it again
+        this.nextFileNumber = Math.max(this.nextFileNumber, n + 1);
+      }
     }
+    // New writes go on from the point of recovery, so that the next start finds no gap after it.
+    const stop = recovery.stoppedAfterSequence;
+    if (stop !== null) this.sequence = stop;
+    const last = verdicts.at(-1);
+    if (last === undefined || stop !== null || last.verdict.keepBytes !== null || !last.decoded.dropped.every((d) => d.torn)) return null;
+    return { number: last.n, end: last.decoded.end };
+  }
+
+  /** Appends to log `number` after its first `end` bytes (a torn tail after them is cut off). */
+  private reopenLog(number: number, end: number): LogFile {
+    const log = new LogFile(join(this.dir, logName(number)), number, this.kernels, { validSize: end });
+    if (end > 0) this.log(`recovery: new writes go on in ${logName(number)} after its ${end} bytes`);
+    this.nextFileNumber = Math.max(this.nextFileNumber, number + 1);
+    return log;
   }
 }

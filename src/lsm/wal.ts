@@ -9,14 +9,14 @@
 //   checksum = masked CRC32C of the type byte and data
 //   batch   := sequence:fixed64 count:fixed32 (kind:u8 key:varstring [value:varstring])*
 //
-// The reader stops quietly at a torn tail (a record cut short or corrupted by a crash, with nothing
-// valid after it) and reports corruption when a bad record is followed by valid ones.
+// The reader (readLog) tells a torn tail, what a crash while appending leaves, from corruption,
+// and returns both as dropped byte ranges; what to do with them is the recovery mode's choice
+// (wal-recovery.ts). FORMAT.md "Write-ahead log" has the rules.
 
 import { decodeFixed32, decoded, encodeFixed32, getVarint32, putVarint32 } from "../kernels/coding.js";
 import { crc32cMask, crc32cUnmask } from "../kernels/js.js";
 import type { Kernels } from "../kernels/types.js";
 import { ValueKind } from "../sstable/format.js";
-import { CorruptionError } from "../sstable/errors.js";
 
 export const LOG_BLOCK_SIZE = 32 * 1024;
 export const LOG_HEADER_SIZE = 7;
@@ -158,51 +158,206 @@ export class LogWriter {
   }
 }
 
-/**
- * Every complete record of a log file's bytes, in order. A damaged record with nothing valid after
- * it is a torn tail and ends the log; one followed by a valid record is corruption.
- */
-export function readLog(kernels: Kernels, file: string, bytes: Uint8Array): Uint8Array[] {
-  const records: Uint8Array[] = [];
-  let pending: Uint8Array[] | null = null;
-  let damagedAt = -1;
-  for (let p = 0; p < bytes.length; ) {
-    const room = LOG_BLOCK_SIZE - (p % LOG_BLOCK_SIZE);
-    if (room < LOG_HEADER_SIZE) {
-      p += room;
-      continue;
-    }
-    const r = parseRecord(kernels, bytes, p, room);
-    if (r === null) {
-      if (damagedAt < 0) damagedAt = p;
-      p += room; // skip to the next block, as LevelDB's reader does
-      continue;
-    }
-    if (damagedAt >= 0) throw new CorruptionError(file, damagedAt, "damaged log record followed by valid ones");
-    const [type, data, next] = r;
-    p = next;
-    if (type === FULL && pending === null) records.push(data);
-    else if (type === FIRST && pending === null) pending = [data];
-    else if (type === MIDDLE && pending !== null) pending.push(data);
-    else if (type === LAST && pending !== null) {
-      pending.push(data);
-      records.push(concat(pending));
-      pending = null;
-    } else throw new CorruptionError(file, p, `log record of type ${type} out of sequence`);
-  }
-  return records;
+/** One logical record of a log: its data, and the offset of its (first fragment's) header. */
+export interface LogRecord {
+  readonly offset: number;
+  readonly data: Uint8Array;
 }
 
-/** [type, data, next offset] of the record at p, or null if it is cut short or fails its checksum. */
-function parseRecord(kernels: Kernels, b: Uint8Array, p: number, room: number): [number, Uint8Array, number] | null {
-  if (p + LOG_HEADER_SIZE > b.length) return null;
-  const length = b[p + 4] | (b[p + 5] << 8);
-  const type = b[p + 6];
-  if (type === 0 && length === 0) return null; // zero fill: preallocated or padding
-  const end = p + LOG_HEADER_SIZE + length;
-  if (LOG_HEADER_SIZE + length > room || end > b.length || type < FULL || type > LAST) return null;
-  if (crc32cUnmask(decodeFixed32(b, p)) !== kernels.crc32c(b.subarray(p + 6, end))) return null;
-  return [type, b.subarray(p + LOG_HEADER_SIZE, end), end];
+/**
+ * Bytes of a log that are not returned as records (LevelDB's log::Reader::Reporter::Corruption):
+ * `torn` for an incomplete last record, which is all a crash while appending can leave; anything
+ * else is corruption. FORMAT.md "Write-ahead log" lists the cases.
+ */
+export interface DroppedRange {
+  readonly offset: number;
+  readonly length: number;
+  readonly reason: string;
+  readonly torn: boolean;
+}
+
+export interface LogContents {
+  readonly records: LogRecord[];
+  /** In file order; only the last one can be torn. */
+  readonly dropped: DroppedRange[];
+  /** Just past the last complete record (and the block trailer after it): where valid data ends. */
+  readonly end: number;
+  /** Nothing was dropped: `end` is the file's size, and a LogWriter could go on appending there. */
+  readonly endedCleanly: boolean;
+}
+
+/** Every record of a log file's bytes, in order, and every byte range that is not one. */
+export function readLog(kernels: Kernels, bytes: Uint8Array): LogContents {
+  return new LogReader(kernels, bytes).read();
+}
+
+type Parsed =
+  | { readonly kind: "record"; readonly type: number; readonly data: Uint8Array; readonly next: number }
+  | { readonly kind: "torn"; readonly reason: string }
+  | { readonly kind: "damaged"; readonly reason: string; readonly statedEnd: number | null };
+
+class LogReader {
+  private readonly records: LogRecord[] = [];
+  private readonly dropped: DroppedRange[] = [];
+  /** The FIRST and MIDDLE fragments of a record whose LAST has not come yet. */
+  private pending: { offset: number; parts: Uint8Array[] } | null = null;
+  private end = 0;
+  /**
+   * Where the run of zero bytes that reaches the end of the file begins. The writer never leaves
+   * zeros there (its block trailers are followed by a record), so they are space the file system
+   * allocated for an append whose data never reached the disk: as a record cut short by the end of
+   * the file, such zeros make a torn tail (FORMAT.md "Write-ahead log").
+   */
+  private readonly zeroTail: number;
+
+  constructor(
+    private readonly kernels: Kernels,
+    private readonly b: Uint8Array,
+  ) {
+    let z = b.length;
+    while (z > 0 && b[z - 1] === 0) z--;
+    this.zeroTail = z;
+  }
+
+  read(): LogContents {
+    const b = this.b;
+    let p = 0;
+    while (p < b.length) {
+      const room = LOG_BLOCK_SIZE - (p % LOG_BLOCK_SIZE);
+      if (room < LOG_HEADER_SIZE) {
+        if (this.end === p) this.end = Math.min(p + room, b.length); // the block's zero trailer
+        p += room;
+        continue;
+      }
+      const r = this.parse(p, room);
+      if (r.kind === "torn") return this.finish(p, r.reason);
+      if (r.kind === "damaged") p = this.dropDamaged(p, room, r.reason, r.statedEnd);
+      else {
+        this.take(p, r.type, r.data, r.next);
+        p = r.next;
+      }
+    }
+    return this.finish(b.length, "the file ends inside a fragmented record, before its LAST fragment");
+  }
+
+  /** The record at p, or why there is none: torn (cut short by the end of the file) or damaged. */
+  private parse(p: number, room: number): Parsed {
+    const b = this.b;
+    if (p + LOG_HEADER_SIZE > b.length) return { kind: "torn", reason: `a record header cut short by the end of the file` };
+    if (p >= this.zeroTail) return { kind: "torn", reason: "zero bytes from here to the end of the file" };
+    const length = b[p + 4] | (b[p + 5] << 8);
+    const type = b[p + 6];
+    const end = p + LOG_HEADER_SIZE + length;
+    const fitsBlock = LOG_HEADER_SIZE + length <= room;
+    const goodType = type >= FULL && type <= LAST;
+    if (fitsBlock && end <= b.length && goodType && this.checksumMatches(p, end)) return { kind: "record", type, data: b.subarray(p + LOG_HEADER_SIZE, end), next: end };
+    // Cut short by the end of the file, or by zeros that reach it: torn, unless a sound record
+    // follows (appends reach the disk in order, so a record before a sound one was complete).
+    const cutShort = fitsBlock && end > b.length;
+    const zeroed = this.zeroTail < end && (fitsBlock || this.zeroTail < p + LOG_HEADER_SIZE);
+    if ((cutShort || zeroed) && !this.soundRecordAfter(p)) {
+      if (cutShort) return { kind: "torn", reason: `a record of ${length} bytes cut short by the end of the file` };
+      return { kind: "torn", reason: `a record whose bytes from offset ${this.zeroTail} are zero to the end of the file` };
+    }
+    if (cutShort) return { kind: "damaged", reason: `record length ${length} runs past the end of the file, with sound records after it`, statedEnd: null };
+    const statedEnd = fitsBlock && end <= b.length ? end : null;
+    if (type === 0 && length === 0) return { kind: "damaged", reason: "zero bytes where a record header belongs, with data after them", statedEnd: null };
+    if (!fitsBlock) return { kind: "damaged", reason: `record length ${length} runs past the end of its block`, statedEnd };
+    if (!goodType) return { kind: "damaged", reason: `bad record type ${type}`, statedEnd };
+    return { kind: "damaged", reason: `checksum mismatch in a record of ${length} bytes`, statedEnd };
+  }
+
+  private checksumMatches(p: number, end: number): boolean {
+    return crc32cUnmask(decodeFixed32(this.b, p)) === this.kernels.crc32c(this.b.subarray(p + 6, end));
+  }
+
+  /** A sound record: joins fragments FIRST MIDDLE* LAST; a fragment out of order is corruption. */
+  private take(p: number, type: number, data: Uint8Array, next: number): void {
+    if (type === FULL || type === FIRST) {
+      if (this.pending !== null) this.dropPending(p, `a FIRST fragment with no LAST before the record at offset ${p}`);
+      if (type === FIRST) this.pending = { offset: p, parts: [data] };
+      else this.complete(p, data, next);
+    } else if (this.pending === null) {
+      this.drop(p, next - p, `a ${type === MIDDLE ? "MIDDLE" : "LAST"} fragment without a FIRST before it`, false);
+    } else {
+      this.pending.parts.push(data);
+      if (type === LAST) {
+        const offset = this.pending.offset;
+        const whole = concat(this.pending.parts);
+        this.pending = null;
+        this.complete(offset, whole, next);
+      }
+    }
+  }
+
+  private complete(offset: number, data: Uint8Array, next: number): void {
+    this.records.push({ offset, data });
+    this.end = next;
+  }
+
+  /**
+   * Drops a damaged record at p and returns where reading goes on: at the end its header states
+   * when a sound record (or the block's end) is there, else at the next offset of the block where
+   * a sound record starts, else at the next block. (LevelDB's reader drops the rest of the block;
+   * resynchronising on a checksum loses less to one flipped byte.)
+   */
+  private dropDamaged(p: number, room: number, reason: string, statedEnd: number | null): number {
+    const blockEnd = Math.min(p + room, this.b.length);
+    let next = blockEnd;
+    if (statedEnd !== null && this.recordStartsAt(statedEnd)) next = statedEnd;
+    else {
+      for (let q = p + 1; q + LOG_HEADER_SIZE <= blockEnd; q++) {
+        if (this.soundRecordAt(q)) {
+          next = q;
+          break;
+        }
+      }
+    }
+    if (this.pending !== null) this.dropPending(p, `a fragmented record cut off by the damage at offset ${p}`);
+    this.drop(p, next - p, reason, false);
+    return next;
+  }
+
+  /** At q: the end of the file, a block trailer, or a sound record. */
+  private recordStartsAt(q: number): boolean {
+    return q === this.b.length || LOG_BLOCK_SIZE - (q % LOG_BLOCK_SIZE) < LOG_HEADER_SIZE || this.soundRecordAt(q);
+  }
+
+  private soundRecordAfter(p: number): boolean {
+    for (let q = p + 1; q + LOG_HEADER_SIZE <= this.zeroTail; q++) if (this.soundRecordAt(q)) return true;
+    return false;
+  }
+
+  private soundRecordAt(q: number): boolean {
+    const b = this.b;
+    const room = LOG_BLOCK_SIZE - (q % LOG_BLOCK_SIZE);
+    if (room < LOG_HEADER_SIZE || q + LOG_HEADER_SIZE > b.length) return false;
+    const type = b[q + 6];
+    const length = b[q + 4] | (b[q + 5] << 8);
+    const end = q + LOG_HEADER_SIZE + length;
+    return type >= FULL && type <= LAST && LOG_HEADER_SIZE + length <= room && end <= b.length && this.checksumMatches(q, end);
+  }
+
+  private dropPending(p: number, reason: string): void {
+    const { offset } = this.pending!;
+    this.pending = null;
+    this.drop(offset, p - offset, reason, false);
+  }
+
+  private drop(offset: number, length: number, reason: string, torn: boolean): void {
+    this.dropped.push({ offset, length, reason, torn });
+  }
+
+  /** Ends the read at p: a torn tail from p (or from the fragments before it) to the end of the file. */
+  private finish(p: number, reason: string): LogContents {
+    const start = this.pending?.offset ?? p;
+    if (start < this.b.length) {
+      const why = this.pending !== null && p < this.b.length ? `${reason}, inside a fragmented record that begins here` : reason;
+      this.drop(start, this.b.length - start, why, true);
+    }
+    this.pending = null;
+    return { records: this.records, dropped: this.dropped, end: this.end, endedCleanly: this.dropped.length === 0 };
+  }
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
