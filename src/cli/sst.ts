@@ -51,12 +51,15 @@ Keys and values in JSON are strings when their bytes are UTF-8, else {"hex": "..
 ${EXIT_CODES}
 `;
 
-/** Runs `wasm-lsm sst ARGS`; resolves to the exit code. */
-export async function runSst(args: readonly string[]): Promise<number> {
+/**
+ * Runs `wasm-lsm sst ARGS`; resolves to the exit code. `globals` are the bin's global flags given
+ * before `sst` (src/cli/global-flags.ts): they go ahead of the command's own arguments.
+ */
+export async function runSst(args: readonly string[], globals: readonly string[] = []): Promise<number> {
   const [name, ...rest] = args;
   if (name === "--help" || name === "-h" || name === "help") return help(SST_USAGE);
   const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (command !== undefined) return runCommand(name!, command, rest);
+  if (command !== undefined) return runCommand(name!, command, [...globals, ...rest]);
   const problem = name === undefined ? "missing command" : `unknown command ${JSON.stringify(name)}`;
   process.stderr.write(`wasm-lsm sst: ${problem}\n\n${SST_USAGE}`);
   return EXIT_USAGE;
