@@ -1,4 +1,5 @@
-// `wasm-lsm sst ...`: write, dump, check, draw and query .sst files (DESIGN.md sections 1 and 4).
+// `wasm-lsm sst ...`: write, dump, check, draw and query .sst files (README.md, "The `sst`
+// command"; the file format is FORMAT.md).
 //
 //   wasm-lsm sst write OUT.sst [--kernels wasm|js] [--bits-per-key N] [--progress]   (sst-write.ts)
 //   wasm-lsm sst dump FILE [--kernels wasm|js]                                        (sst-read.ts)
@@ -6,6 +7,7 @@
 //   wasm-lsm sst layout FILE [--entries N] [--kernels wasm|js]                        (sst-read.ts)
 //   wasm-lsm sst get FILE KEY [--hex] [--kernels wasm|js]                             (sst-read.ts)
 //   wasm-lsm sst [COMMAND] --help
+//   (--kernels may also come before `sst`: src/cli/global-flags.ts)
 //
 // Results go to stdout (nothing for write), messages to stderr, each prefixed "wasm-lsm sst CMD: ".
 //
