@@ -1,54 +1,79 @@
 #!/usr/bin/env node
 // The wasm-lsm command (package.json "bin"; `npm start` runs it too).
 //
-//   wasm-lsm [serve] [--data-dir DIR] [--memtable-bytes N] [--bits-per-key N] [--kernels wasm|js]
-//   wasm-lsm sst write|dump|check|layout|get ...   (src/cli/sst.ts, with its own exit codes)
-//   wasm-lsm --help
+//   wasm-lsm [--kernels wasm|js] [serve] [serve options]
+//   wasm-lsm [--kernels wasm|js] sst write|dump|check|layout|get ...   (src/cli/sst.ts, own exit codes)
+//   wasm-lsm --help | --version
 //
 // With no command, or with flags only, it serves: the stdio protocol node (PROTOCOL.md) on stdin
-// and stdout, logs on stderr. Commands live in COMMANDS.
+// and stdout, logs on stderr. Commands live in COMMANDS; the flags allowed before a command are in
+// src/cli/global-flags.ts.
 //
-// Exit codes:
-//   0  end of input reached and every reply written; or --help
-//   1  a runtime failure: the store cannot be opened (locked by a live node, corrupt), the output
-//      went away (EPIPE), the input failed, an internal error
-//   2  bad usage: unknown command or flag, a flag value out of range (message and hint on stderr)
+// Exit codes of serve (README.md, "Exit codes"):
+//   0    end of input reached and every reply written; or --help, --version
+//   1    the store cannot be opened (one line: the file and the problem), the reader of stdout went
+//        away (EPIPE: the node stops reading and closes the store), the input failed, or an
+//        internal error (its stack, once)
+//   2    bad usage: unknown command or flag, a flag value out of range (message and hint on stderr)
+//   128+N  signal N (SIGHUP 129, SIGINT 130, SIGQUIT 131, SIGTERM 143): the store was closed
 
+import { GLOBAL_FLAGS_USAGE, packageVersion, splitGlobalFlags } from "./cli/global-flags.js";
+import { runSst, SST_SYNOPSES } from "./cli/sst.js";
 import { SERVE_FLAGS_USAGE, UsageError, parseServeArgs } from "./node/options.js";
 import { serveStore } from "./node/serve.js";
-import { runSst, SST_SYNOPSES } from "./cli/sst.js";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
-const USAGE = `Usage: wasm-lsm [serve] [options]
+const USAGE = `Usage: wasm-lsm [--kernels wasm|js] [serve] [options]
        ${SST_SYNOPSES.join("\n       ")}
-       wasm-lsm --help
+       wasm-lsm --help | --version
 
 An LSM storage node speaking the Maelstrom-style JSON protocol: one request per line on stdin,
 one reply per line on stdout, logs on stderr. It exits 0 at the end of input.
 
+Messages (PROTOCOL.md, in the package, gives every field, reply and error):
+  init            node_id, node_ids             -> init_ok
+  sstable_flush   memtable_size_bytes?          -> sstable_flush_ok: sstable_file, entries,
+                                                   bloom_filter_bits, size_bytes
+  sstable_lookup  sstable, key                  -> sstable_lookup_ok: found, value,
+                                                   bloom_checked, disk_reads
+  memtable_put    key, value                    -> memtable_put_ok
+  memtable_get    key                           -> memtable_get_ok: value, source
+  memtable_scan   start, end                    -> memtable_scan_ok: entries
+  Failures are {"type": "error", "code", "text"}: 10 unknown type, 11 try again (nothing was
+  changed), 12 malformed request, 13 internal error, 20 no such table, 1000 corruption.
+
+Global options (every command takes them, before or after it: wasm-lsm --kernels js sst check F):
+${GLOBAL_FLAGS_USAGE}
+
 Options of serve:
 ${SERVE_FLAGS_USAGE}
-  -h, --help            print this help and exit
+
+Exit codes of serve: 0 end of input, every reply written; 1 the store cannot be opened, stdout's
+reader went away (the store is closed first), or an internal error; 2 bad usage; 128+N signal N
+(HUP, INT, QUIT, TERM close the store first).
 
 The sst commands read and write table files; "wasm-lsm sst --help" tells more.
 `;
 
-type Command = (args: readonly string[]) => Promise<number>;
+type Command = (args: readonly string[], globals: readonly string[]) => Promise<number>;
 
 const COMMANDS: Readonly<Record<string, Command>> = {
-  serve,
-  sst: runSst,
+  serve: (args, globals) => serve([...globals, ...args]),
+  sst: (args, globals) => runSst(args, globals),
   help: async () => printHelp(),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
-  const [first, ...rest] = argv;
-  if (first === undefined || first.startsWith("-")) return serve(argv);
+  const globals = splitGlobalFlags(argv);
+  if (globals.help) return printHelp();
+  if (globals.version) return printVersion();
+  const [first, ...rest] = globals.rest;
+  if (first === undefined || first.startsWith("-")) return serve([...globals.forward, ...globals.rest]);
   const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
-  if (command !== undefined) return command(rest);
+  if (command !== undefined) return command(rest, globals.forward);
   process.stderr.write(`wasm-lsm: unknown command ${JSON.stringify(first)}\n\n${USAGE}`);
   return EXIT_USAGE;
 }
@@ -63,6 +88,7 @@ async function serve(args: readonly string[]): Promise<number> {
     return EXIT_USAGE;
   }
   if (options === "help") return printHelp();
+  if (options === "version") return printVersion();
   return serveStore(options, { input: process.stdin, output: process.stdout, log });
 }
 
@@ -71,11 +97,20 @@ function printHelp(): number {
   return EXIT_OK;
 }
 
+function printVersion(): number {
+  process.stdout.write(`${packageVersion()}\n`);
+  return EXIT_OK;
+}
+
 function log(line: string): void {
   process.stderr.write(`wasm-lsm: ${line}\n`);
 }
 
-// exitCode, not process.exit(): the process ends once stdout has drained.
+// Logs are best effort: a closed stderr (a terminal gone with SIGHUP) must not crash the node.
+process.stderr.on("error", () => {});
+
+// exitCode, not process.exit(): the process ends once stdout has drained. Only a bug gets here
+// with a stack; serve.ts has already closed the store.
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -21,7 +21,7 @@ import { BLOCK_TRAILER_SIZE, ValueKind, type BlockHandle, type ParsedKey } from 
 import { showBytes } from "../sstable/layout.js";
 import { numericProperty, PROPERTIES_META_NAME } from "../sstable/properties.js";
 import type { Table } from "../sstable/reader.js";
-import { KERNELS_FLAG, KERNELS_HELP, kernelsFlag, withTable, type Flags, type SstCommand } from "./sst-common.js";
+import { count, KERNELS_FLAG, KERNELS_HELP, kernelsFlag, withTable, type Flags, type SstCommand } from "./sst-common.js";
 import type { Output } from "./sst-output.js";
 
 export const check: SstCommand = {
@@ -47,7 +47,7 @@ export interface CheckSummary {
 
 async function runCheck([file]: readonly string[], flags: Flags, out: Output): Promise<void> {
   const s = await withTable(file, kernelsFlag(flags), checkTable);
-  out.push(`ok: ${s.entries} entries, ${s.dataBlocks} data blocks, file ${s.fileSize} bytes\n`);
+  out.push(`ok: ${count(s.entries, "entry", "entries")}, ${count(s.dataBlocks, "data block", "data blocks")}, file ${s.fileSize} bytes\n`);
 }
 
 /** Runs every check on an open table; throws a CorruptionError at the first that fails. */

@@ -72,6 +72,11 @@ export function intFlag(flags: Flags, name: string, min: number, max: number, fa
   return n;
 }
 
+/** "1 entry", "2 entries": a count with its noun, singular for exactly one. */
+export function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** Opens the table at `path`, runs `use` on it, and closes it (and its file) whatever happens. */
 export async function withTable<T>(path: string, kernels: Kernels, use: (table: Table) => T | Promise<T>): Promise<T> {
   const file = new NodeRandomAccessFile(path);

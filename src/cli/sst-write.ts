@@ -22,7 +22,7 @@ import { MAX_BITS_PER_KEY } from "../node/options.js";
 import { internalKey, ValueKind } from "../sstable/format.js";
 import { TableBuilder, type TableSummary } from "../sstable/writer.js";
 import {
-  BITS_PER_KEY_HELP, InputError, intFlag, KERNELS_FLAG, KERNELS_HELP, kernelsFlag, type Flags, type SstCommand,
+  BITS_PER_KEY_HELP, count, InputError, intFlag, KERNELS_FLAG, KERNELS_HELP, kernelsFlag, type Flags, type SstCommand,
 } from "./sst-common.js";
 import { bytesFromJson } from "./sst-json.js";
 
@@ -73,8 +73,8 @@ async function runWrite([out]: readonly string[], flags: Flags): Promise<void> {
   let keyBytes = 0;
   for (const k of input.entries.keys()) keyBytes += k.length;
   const valueBytes = summary.stats.rawValueSize;
-  const counts = `${summary.entries} entries from ${input.lines} lines, ${keyBytes} key bytes, ${valueBytes} value bytes`;
-  note(`wrote ${out}: ${counts}, ${summary.dataBlocks} data blocks, file ${summary.fileSize} bytes`);
+  const counts = `${count(summary.entries, "entry", "entries")} from ${count(input.lines, "line", "lines")}, ${count(keyBytes, "key byte", "key bytes")}, ${count(valueBytes, "value byte", "value bytes")}`;
+  note(`wrote ${out}: ${counts}, ${count(summary.dataBlocks, "data block", "data blocks")}, file ${count(summary.fileSize, "byte", "bytes")}`);
 }
 
 async function readEntries(stdin: Readable, note: WriteOptions["note"]): Promise<Input> {

@@ -1,4 +1,5 @@
-// `wasm-lsm sst ...`: write, dump, check, draw and query .sst files (DESIGN.md sections 1 and 4).
+// `wasm-lsm sst ...`: write, dump, check, draw and query .sst files (README.md, "The `sst`
+// command"; the file format is FORMAT.md).
 //
 //   wasm-lsm sst write OUT.sst [--kernels wasm|js] [--bits-per-key N] [--progress]   (sst-write.ts)
 //   wasm-lsm sst dump FILE [--kernels wasm|js]                                        (sst-read.ts)
@@ -6,6 +7,7 @@
 //   wasm-lsm sst layout FILE [--entries N] [--kernels wasm|js]                        (sst-read.ts)
 //   wasm-lsm sst get FILE KEY [--hex] [--kernels wasm|js]                             (sst-read.ts)
 //   wasm-lsm sst [COMMAND] --help
+//   (--kernels may also come before `sst`: src/cli/global-flags.ts)
 //
 // Results go to stdout (nothing for write), messages to stderr, each prefixed "wasm-lsm sst CMD: ".
 //
@@ -51,12 +53,15 @@ Keys and values in JSON are strings when their bytes are UTF-8, else {"hex": "..
 ${EXIT_CODES}
 `;
 
-/** Runs `wasm-lsm sst ARGS`; resolves to the exit code. */
-export async function runSst(args: readonly string[]): Promise<number> {
+/**
+ * Runs `wasm-lsm sst ARGS`; resolves to the exit code. `globals` are the bin's global flags given
+ * before `sst` (src/cli/global-flags.ts): they go ahead of the command's own arguments.
+ */
+export async function runSst(args: readonly string[], globals: readonly string[] = []): Promise<number> {
   const [name, ...rest] = args;
   if (name === "--help" || name === "-h" || name === "help") return help(SST_USAGE);
   const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (command !== undefined) return runCommand(name!, command, rest);
+  if (command !== undefined) return runCommand(name!, command, [...globals, ...rest]);
   const problem = name === undefined ? "missing command" : `unknown command ${JSON.stringify(name)}`;
   process.stderr.write(`wasm-lsm sst: ${problem}\n\n${SST_USAGE}`);
   return EXIT_USAGE;

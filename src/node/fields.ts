@@ -32,20 +32,29 @@ export function requireStringArray(body: RequestBody, name: string): string[] {
   return value as string[];
 }
 
-/** An integer from `min` to 2^53 - 1. */
-export function requireInt(body: RequestBody, name: string, min = 0): number {
-  const value = optionalInt(body, name, min);
+/** An integer from `min` to `max` (at most 2^53 - 1). */
+export function requireInt(body: RequestBody, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const value = optionalInt(body, name, min, max);
   if (value === undefined) throw malformed(`${name} is missing`);
   return value;
 }
 
-export function optionalInt(body: RequestBody, name: string, min = 0): number | undefined {
+/** The text names the field's real range, whatever was wrong: a fraction, a string, too large. */
+export function optionalInt(body: RequestBody, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const value = field(body, name);
   if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
-    throw malformed(`${name} is not an integer from ${min} to ${Number.MAX_SAFE_INTEGER}`);
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw malformed(`${name} is not an integer from ${min} to ${max}${sizeName(max)}`);
   }
   return value;
+}
+
+/** " (1 GiB)" for a bound that is a whole number of KiB, MiB or GiB above 1 KiB; else "". */
+function sizeName(n: number): string {
+  for (const [unit, bytes] of [["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]] as const) {
+    if (n > 1024 && n % bytes === 0 && n / bytes < 1024) return ` (${n / bytes} ${unit})`;
+  }
+  return "";
 }
 
 const utf8 = new TextEncoder();

@@ -63,10 +63,11 @@ export const SERVE_FLAGS_USAGE = `  --data-dir DIR        keep the store in DIR 
   --max-open-files N    tables kept open at once, ${MIN_MAX_OPEN_FILES}..${MAX_MAX_OPEN_FILES} (default ${DEFAULT_MAX_OPEN_FILES})
   --read-ahead-bytes N  bytes of requests read ahead of the replies, 1..${MAX_READ_AHEAD_BYTES} (default ${DEFAULT_READ_AHEAD_BYTES})`;
 
-/** The options of `serve ARGS`, or "help" for --help / -h; throws UsageError. */
-export function parseServeArgs(args: readonly string[]): NodeOptions | "help" {
+/** The options of `serve ARGS`, or "help" for --help / -h, "version" for --version; throws UsageError. */
+export function parseServeArgs(args: readonly string[]): NodeOptions | "help" | "version" {
   const { values } = parseFlags(args);
   if (values.help === true) return "help";
+  if (values.version === true) return "version";
   return {
     dataDir: values["data-dir"] === undefined ? undefined : dataDir(values["data-dir"]),
     memtableBytes: intFlag("--memtable-bytes", values["memtable-bytes"], 1, MAX_MEMTABLE_BYTES, DEFAULT_MEMTABLE_BYTES),
@@ -95,6 +96,7 @@ function parseFlags(args: readonly string[]) {
         "max-open-files": { type: "string" },
         "read-ahead-bytes": { type: "string" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
       },
     });
   } catch (err) {

@@ -16,10 +16,12 @@
 //   on the log. The node never stops on bad input.
 // - Output: each reply is one write of line + "\n"; when the stream asks us to wait (write() returns
 //   false) we wait for "drain", and at most MAX_IN_FLIGHT requests are read ahead of the replies
-//   written. At the end of input, runNode resolves once every reply has been handed to the OS. A
-//   failing output (EPIPE: the reader went away) rejects runNode.
+//   written. At the end of input, runNode resolves once every reply has been handed to the OS.
+// - A failing output (EPIPE: the reader went away): the node stops reading (the input is destroyed
+//   when it is a stream), starts no more requests, waits for the ones already started, and rejects
+//   with OutputClosedError; the caller closes the store (serve.ts).
 
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { coreHandlers, type HandlerContext, type HandlerTable, type NodeState } from "./handlers.js";
 import { type InputChunk, type InputLine, readLines } from "./lines.js";
 import { DEFAULT_NODE_OPTIONS, type NodeOptions } from "./options.js";
@@ -66,36 +68,67 @@ export interface Job {
   readonly run: () => Promise<ReplyPayload>;
 }
 
+/** The output failed (EPIPE: its reader went away); runNode stopped reading. */
+export class OutputClosedError extends Error {
+  override readonly name = "OutputClosedError";
+  constructor(readonly reason: Error) {
+    super(`output failed: ${reason.message}`);
+  }
+}
+
+/** The payload of a request not run because the output had already failed: never written. */
+const NOT_RUN: ReplyPayload = errorPayload(ErrorCode.TEMPORARILY_UNAVAILABLE, "output closed");
+
 /** Serves the protocol until the input ends; resolves when every reply is written. */
 export async function runNode(io: NodeIO): Promise<void> {
   const node = new ProtocolNode(io.handlers ?? coreHandlers, { ...DEFAULT_NODE_OPTIONS, ...io.options }, io.log);
   const concurrent = io.concurrent ?? new Set<string>();
-  const writer = new LineWriter(io.output);
+  const writer = new LineWriter(io.output, () => stopReading(io.input));
+  try {
+    await serveLines(io, node, concurrent, writer);
+  } catch (err) {
+    if (writer.failure === null) throw err; // else: the input was destroyed because the output failed
+  }
+  if (writer.failure !== null) throw new OutputClosedError(writer.failure);
+}
+
+async function serveLines(io: NodeIO, node: ProtocolNode, concurrent: ReadonlySet<string>, writer: LineWriter): Promise<void> {
   // `written` settles once every earlier request is done and its reply queued: what a
   // non-concurrent request waits for. `barrier` is the last non-concurrent request.
   let written: Promise<void> = Promise.resolve();
   let barrier: Promise<unknown> = Promise.resolve();
   let inFlight = 0;
-  for await (const line of readLines(io.input, { maxBytes: MAX_LINE_BYTES, headBytes: OVERLONG_HEAD_BYTES })) {
-    const job = node.job(line);
-    if (job === null) continue;
-    let payload: Promise<ReplyPayload>;
-    if (job.type !== null && concurrent.has(job.type)) {
-      payload = barrier.then(job.run);
-    } else {
-      payload = written.then(job.run);
-      barrier = payload;
+  try {
+    for await (const line of readLines(io.input, { maxBytes: MAX_LINE_BYTES, headBytes: OVERLONG_HEAD_BYTES })) {
+      if (writer.failure !== null) break;
+      const job = node.job(line);
+      if (job === null) continue;
+      const run = () => (writer.failure === null ? job.run() : NOT_RUN);
+      let payload: Promise<ReplyPayload>;
+      if (job.type !== null && concurrent.has(job.type)) {
+        payload = barrier.then(run);
+      } else {
+        payload = written.then(run);
+        barrier = payload;
+      }
+      inFlight++;
+      written = written.then(async () => {
+        const reply = node.reply(job.target, await payload, job.type);
+        inFlight--;
+        await writer.write(reply);
+      });
+      if (inFlight >= MAX_IN_FLIGHT) await written;
     }
-    inFlight++;
-    written = written.then(async () => {
-      const reply = node.reply(job.target, await payload, job.type);
-      inFlight--;
-      await writer.write(reply);
-    });
-    if (inFlight >= MAX_IN_FLIGHT) await written;
+  } finally {
+    await written; // never rejects: requests already started finish before the caller closes the store
   }
-  await written;
   await writer.flush();
+}
+
+/** Destroys the input when it is a stream, so that a read waiting on it ends. */
+function stopReading(input: NodeIO["input"]): void {
+  const stream = input as Partial<Readable>;
+  if (typeof stream.destroy === "function") stream.destroy();
 }
 
 /** The protocol state machine: one input line in, at most one reply out. */
@@ -179,25 +212,34 @@ export class ProtocolNode {
 /**
  * Writes lines to a Writable, honouring backpressure; remembers the first stream error. Lines are
  * gathered and handed to the stream together once per turn of the event loop (or every 64 KiB):
- * one write per reply cost a system call each and was a fifth of a put's time.
+ * one write per reply cost a system call each and was a fifth of a put's time. Once the stream has
+ * failed, or was closed under us, every later line is dropped and `onFailure` has been called once:
+ * nothing here rejects, so no promise chain of runNode is left with an unhandled rejection.
  */
 class LineWriter {
-  private failure: Error | null = null;
+  private failed: Error | null = null;
   private last: Promise<void> = Promise.resolve();
   private pending: string[] = [];
   private pendingChars = 0;
   private scheduled = false;
   private draining: Promise<void> | null = null;
 
-  constructor(private readonly out: Writable) {
-    out.on("error", (err: Error) => {
-      this.failure ??= err;
-    });
+  constructor(
+    private readonly out: Writable,
+    private readonly onFailure: () => void,
+  ) {
+    out.on("error", (err: Error) => this.fail(err));
+  }
+
+  /** The first failure of the stream, or null while it works. */
+  get failure(): Error | null {
+    if (this.failed === null && (this.out.destroyed || this.out.writableEnded)) this.fail(new Error("output closed"));
+    return this.failed;
   }
 
   /** Queues a line; resolves at once unless the stream asked us to wait. */
   async write(line: string): Promise<void> {
-    this.check();
+    if (this.failure !== null) return;
     this.pending.push(line);
     this.pendingChars += line.length + 1;
     if (this.pendingChars >= BATCH_CHARS) this.writePending();
@@ -211,43 +253,43 @@ class LineWriter {
     if (this.draining !== null) await this.draining;
   }
 
-  /** Resolves when every line written so far has been handed on. */
+  /** Resolves when every line written so far has been handed on, or the stream has failed. */
   async flush(): Promise<void> {
     this.writePending();
-    this.check();
     await this.last;
   }
 
+  private fail(err: Error): void {
+    if (this.failed !== null) return;
+    this.failed = err;
+    this.pending = [];
+    this.onFailure();
+  }
+
   private writePending(): void {
-    if (this.pending.length === 0 || this.failure !== null || this.out.destroyed) return;
+    if (this.pending.length === 0 || this.failure !== null) return;
     const chunk = `${this.pending.join("\n")}\n`;
     this.pending = [];
     this.pendingChars = 0;
-    let settle!: (err: Error | null | undefined) => void;
-    this.last = new Promise((resolve, reject) => {
-      settle = (err) => (err ? reject(err) : resolve());
+    this.last = new Promise((resolve) => {
+      const written = this.out.write(chunk, (err) => {
+        if (err) this.fail(err);
+        resolve();
+      });
+      if (!written && this.draining === null) this.draining = this.drain().finally(() => (this.draining = null));
     });
-    this.last.catch(() => {}); // surfaced by check() or flush()
-    if (!this.out.write(chunk, (err) => settle(err)) && this.draining === null) {
-      this.draining = this.drain().finally(() => (this.draining = null));
-      this.draining.catch(() => {});
-    }
   }
 
-  private check(): void {
-    if (this.failure !== null) throw this.failure;
-    if (this.out.destroyed || this.out.writableEnded) throw new Error("output closed");
-  }
-
+  /** Resolves on "drain", or once the stream fails or closes (the failure is recorded). */
   private drain(): Promise<void> {
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       const done = (err?: Error) => {
         this.out.off("drain", onDrain).off("error", done).off("close", onClose);
-        if (err) reject(err);
-        else resolve();
+        if (err) this.fail(err);
+        resolve();
       };
       const onDrain = () => done();
-      const onClose = () => done(this.failure ?? new Error("output closed"));
+      const onClose = () => done(this.failed ?? new Error("output closed"));
       this.out.on("drain", onDrain).on("error", done).on("close", onClose);
     });
   }

@@ -44,10 +44,7 @@ export function storeHandlers(store: Store, kernels: Kernels): HandlerTable {
   let clientWrites = 0;
 
   const flush: Handler = async (body, ctx) => {
-    const size = optionalInt(body, "memtable_size_bytes", 0);
-    if (size !== undefined && size > MAX_MEMTABLE_BYTES) {
-      throw new ProtocolError(ErrorCode.MALFORMED_REQUEST, `memtable_size_bytes ${size} is over the limit of ${MAX_MEMTABLE_BYTES} bytes (1 GiB)`);
-    }
+    const size = optionalInt(body, "memtable_size_bytes", 0, MAX_MEMTABLE_BYTES);
     return storeCall("sstable_flush", async () => {
       // PROTOCOL.md: an empty MemTable of an ephemeral store gets the reference workload. We read
       // "empty" as "no client has written": the course's flushes on a fresh node each get it, and
@@ -56,7 +53,7 @@ export function storeHandlers(store: Store, kernels: Kernels): HandlerTable {
       if (!store.durable && clientWrites === 0) {
         const target = size ?? store.memtableBytes;
         const loaded = await loadReferenceWorkload(store, target);
-        ctx.log(`sstable_flush: empty ephemeral MemTable: loaded the reference workload of ${target} bytes (${loaded} entries, user:0.. and user:42 = Alice)`);
+        ctx.log(`sstable_flush: empty ephemeral MemTable: loaded the reference workload of ${target} bytes (${loaded} ${loaded === 1 ? "entry" : "entries"}, user:0.. and user:42 = Alice)`);
       }
       const record = await store.flush();
       const figures = readFigures(store.dir, record.name, kernels);
@@ -66,7 +63,7 @@ export function storeHandlers(store: Store, kernels: Kernels): HandlerTable {
 
   const lookup: Handler = (body) => {
     const name = requireString(body, "sstable");
-    if (!TABLE_NAME.test(name)) throw new ProtocolError(ErrorCode.MALFORMED_REQUEST, `sstable ${JSON.stringify(name)} is not a table name of the form L<level>_<n>.sst`);
+    if (!TABLE_NAME.test(name)) throw new ProtocolError(ErrorCode.MALFORMED_REQUEST, `sstable ${JSON.stringify(name)} is not a table name: the form is L<level>_<n>.sst with n of three digits or more, as L0_001.sst`);
     const key = requireKey(body);
     return storeCall("sstable_lookup", () => {
       const r = store.lookup(name, key);

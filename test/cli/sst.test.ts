@@ -52,7 +52,7 @@ describe("wasm-lsm sst", () => {
   test("write takes JSON lines in any order, the last value of a key wins; dump prints them in key order", async () => {
     const first = await sst(["write", join(dir, "again.sst")], INPUT);
     expect(first).toMatchObject({ code: 0, stdout: "" });
-    expect(first.stderr).toMatch(/^wasm-lsm sst write: wrote .*again\.sst: 6 entries from 8 lines, 15 key bytes, 30 value bytes, 1 data blocks, file \d+ bytes\n$/);
+    expect(first.stderr).toMatch(/^wasm-lsm sst write: wrote .*again\.sst: 6 entries from 8 lines, 15 key bytes, 30 value bytes, 1 data block, file \d+ bytes\n$/);
     const dump = await sst(["dump", small]);
     expect(dump).toEqual({ code: 0, stdout: DUMP, stderr: "" });
     // dump's output is write's input: the same table, byte for byte
@@ -91,8 +91,8 @@ describe("wasm-lsm sst", () => {
     writeFileSync(truncated, bytes.subarray(0, bytes.length - 20));
     const foreign = ["leveldb-snappy.ldb", "leveldb-nocompress.ldb", "rocksdb-v0.sst", "rocksdb-v5.sst"].map((f) => join(FOREIGN, f));
     const [ours, ...theirs] = await Promise.all([small, ...foreign].map((f) => sst(["check", f])));
-    expect(ours).toEqual({ code: 0, stdout: `ok: 6 entries, 1 data blocks, file ${bytes.length} bytes\n`, stderr: "" });
-    for (const run of theirs) expect(run).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ok: \d+ entries, \d+ data blocks, file \d+ bytes\n$/) });
+    expect(ours).toEqual({ code: 0, stdout: `ok: 6 entries, 1 data block, file ${bytes.length} bytes\n`, stderr: "" });
+    for (const run of theirs) expect(run).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ok: \d+ entr(y|ies), \d+ data blocks?, file \d+ bytes\n$/) });
     for (const file of [flipped, truncated]) {
       const run = await sst(["check", file]);
       expect(run.code).toBe(1);
@@ -275,7 +275,7 @@ describe("wasm-lsm sst on a big input", () => {
   test("check passes: every key found through the index and the filter", async () => {
     const check = await sst(["check", wasm]);
     expect(check.stderr).toBe("");
-    expect(check).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^ok: ${n} entries, \\d+ data blocks, file ${statSync(wasm).size} bytes\n$`)) });
+    expect(check).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^ok: ${n} entries, \\d+ data blocks?, file ${statSync(wasm).size} bytes\n$`)) });
   });
 
   test("dump exits 0, quietly, when the reader of its stdout goes away (| head)", async () => {

@@ -47,6 +47,13 @@ describe("field readers", () => {
     for (const bad of [-1, 1.5, "3", null, 2 ** 53]) expect(error12(() => optionalInt(body({ n: bad }), "n"))).toBe("n is not an integer from 0 to 9007199254740991");
   });
 
+  test("integers with a maximum: the text gives the real range, named in KiB, MiB or GiB when whole", () => {
+    expect(optionalInt(body({ n: 2 ** 30 }), "n", 0, 2 ** 30)).toBe(2 ** 30);
+    for (const bad of [1.5, 2 ** 30 + 1, "1"]) expect(error12(() => optionalInt(body({ n: bad }), "n", 0, 2 ** 30))).toBe("n is not an integer from 0 to 1073741824 (1 GiB)");
+    expect(error12(() => requireInt(body({ n: 5000 }), "n", 1, 4096))).toBe("n is not an integer from 1 to 4096 (4 KiB)");
+    expect(error12(() => requireInt(body({ n: 11 }), "n", 1, 10))).toBe("n is not an integer from 1 to 10");
+  });
+
   test("inherited properties are not fields", () => {
     expect(error12(() => requireKey(body({}), "toString"))).toBe("toString is missing or not a string");
   });

@@ -234,7 +234,7 @@ describe("bad input: error replies, log lines, and a store left intact", () => {
     for (const k of ["bad-line-8MiB+1", "bad-line-9MiB", "bad-line-tail"]) bad.add(k);
 
     // --- table names: L<level>_<n>.sst only (12); a well-formed name this store lacks (20)
-    const tableForm = /not a table name of the form L<level>_<n>\.sst/;
+    const tableForm = /is not a table name: the form is L<level>_<n>\.sst with n of three digits or more/;
     for (const name of ["../L0_001.sst", "/etc/passwd", "L0_001.sst/..", "L0_1.sst", "./L0_001.sst", "L0_001.sst/../L0_001.sst", "..", "", "L0_001.sst.tmp", "L0_001.SST", "l0_001.sst", "L0_001.sst\n", "L0_001.sst ", "L0_001.sst\u0000", "MANIFEST", "LOCK", "000002.log", "L0_-01.sst", "L\uff10_001.sst", "L0_001\\.sst", "L0_001sst", "C:\\L0_001.sst"]) {
       await check(err(`table ${JSON.stringify(name)}`, "sstable_lookup", { sstable: name, key: "first" }, 12, tableForm));
     }
