@@ -444,7 +444,7 @@ export class Store {
         this.sequence = Math.max(this.sequence, batch.sequence + batch.ops.length - 1);
         entries += batch.ops.length;
       }
-      if (entries > 0) this.log(`recovery: replayed ${entries} writes from ${name}`);
+      if (entries > 0) this.log(`recovery: replayed ${entries} ${entries === 1 ? "write" : "writes"} from ${name}`);
       if (verdict.keepBytes !== null) {
         const moved = setAsideLog(this.dir, name, bytes, verdict.keepBytes, this.durable);
         this.log(`recovery: ${name} ${verdict.keepBytes === 0 ? "moved" : `cut to its first ${verdict.keepBytes} bytes, the whole file copied`} to ${moved}`);

@@ -154,7 +154,7 @@ function describeEntries(
     prev = k;
     off = next;
   }
-  if (i > max) out.push({ start: 0, end: limit, depth: 1, text: `(${i - max} more entries)` });
+  if (i > max) out.push({ start: 0, end: limit, depth: 1, text: `(${i - max} more ${i - max === 1 ? "entry" : "entries"})` });
   const restarts = (c.length - 4 - limit) / 4;
   out.push({ start: limit, end: c.length - 4, depth: 1, text: `restart points: [${Array.from({ length: Math.min(restarts, 16) }, (_, r) => decodeFixed32(c, limit + 4 * r)).join(", ")}${restarts > 16 ? ", ..." : ""}]` });
   out.push({ start: c.length - 4, end: c.length, depth: 1, text: `restart count: ${restarts}` });
