@@ -17,6 +17,7 @@
 import { SERVE_FLAGS_USAGE, UsageError, parseServeArgs } from "./node/options.js";
 import { serveStore } from "./node/serve.js";
 import { runSst, SST_SYNOPSES } from "./cli/sst.js";
+import { REPAIR_SYNOPSIS, runRepair } from "./cli/repair.js";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -24,6 +25,7 @@ const EXIT_USAGE = 2;
 
 const USAGE = `Usage: wasm-lsm [serve] [options]
        ${SST_SYNOPSES.join("\n       ")}
+       ${REPAIR_SYNOPSIS}
        wasm-lsm --help
 
 An LSM storage node speaking the Maelstrom-style JSON protocol: one request per line on stdin,
@@ -34,6 +36,7 @@ ${SERVE_FLAGS_USAGE}
   -h, --help            print this help and exit
 
 The sst commands read and write table files; "wasm-lsm sst --help" tells more.
+"wasm-lsm repair DIR" rebuilds a store directory's MANIFEST; "wasm-lsm repair --help" tells more.
 `;
 
 type Command = (args: readonly string[]) => Promise<number>;
@@ -41,6 +44,7 @@ type Command = (args: readonly string[]) => Promise<number>;
 const COMMANDS: Readonly<Record<string, Command>> = {
   serve,
   sst: runSst,
+  repair: runRepair,
   help: async () => printHelp(),
 };
 

@@ -2,8 +2,9 @@
 // then the MemTable; a full MemTable is frozen and flushed to a level-0 table in the background.
 // A flush is durable in this order: NAME.tmp written and fsynced, renamed to NAME, directory
 // fsynced, table recorded in the manifest (fsynced), and only then the logs it covers deleted.
-// Recovery: the manifest's tables, then every live log replayed into the MemTable; leftover .tmp
-// files and tables the manifest never recorded are removed.
+// Recovery: the manifest's tables, then every live log replayed into the MemTable; only what is
+// provably garbage is removed (removeLeftovers), and a directory that lost its MANIFEST is refused
+// (`wasm-lsm repair DIR`, src/lsm/repair.ts, rebuilds it).
 //
 // An ephemeral store is the same engine in a fresh temporary directory, without fsyncs, removed
 // on close.
@@ -14,13 +15,16 @@ import { join } from "node:path";
 import { DEFAULT_BITS_PER_KEY } from "../kernels/bloom-layout.js";
 import type { Kernels } from "../kernels/types.js";
 import { NodeRandomAccessFile, NodeWritableFile } from "../io/node-file.js";
+import { CorruptionError } from "../sstable/errors.js";
 import { internalKey, ValueKind } from "../sstable/format.js";
 import { Table, type GetResult } from "../sstable/reader.js";
 import { TableBuilder } from "../sstable/writer.js";
 import { syncDir } from "./files.js";
 import { LogFile } from "./log-file.js";
 import { acquireLock } from "./lock.js";
-import { EMPTY_MANIFEST, readManifest, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
+import { EMPTY_MANIFEST, MANIFEST, readManifest, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
+import { MissingManifestError } from "./missing-manifest-error.js";
+import { moveToLost } from "./lost.js";
 import { MemTable, type MemEntry } from "./memtable.js";
 import { decodeBatch, encodeBatch, LOG_HEADER_SIZE, readLog, type WalRecoveryMode } from "./wal.js";
 
@@ -48,7 +52,35 @@ export const TABLE_NAME = /^L[0-9]+_[0-9]{3,}\.sst$/;
 const YIELD_EVERY = 4096; // entries a background flush writes between turns of the event loop
 
 export const tableName = (level: number, n: number) => `L${level}_${String(n).padStart(3, "0")}.sst`;
-const logName = (n: number) => `${String(n).padStart(6, "0")}${LOG_SUFFIX}`;
+export const logName = (n: number) => `${String(n).padStart(6, "0")}${LOG_SUFFIX}`;
+
+/**
+ * The level and number of a table's name, or null unless it is exactly tableName(level, number)
+ * of safe integers: "L0_0001.sst" or "L0_99999999999999999.sst" are not this store's names.
+ */
+export function parseTableName(name: string): { level: number; number: number } | null {
+  const m = /^L([0-9]+)_([0-9]{3,})\.sst$/.exec(name);
+  if (m === null) return null;
+  const [level, number] = [Number(m[1]), Number(m[2])];
+  return Number.isSafeInteger(level) && Number.isSafeInteger(number) && tableName(level, number) === name ? { level, number } : null;
+}
+
+export const tableNumberOf = (name: string): number | null => parseTableName(name)?.number ?? null;
+
+/** A log's number, or null unless the name is exactly logName(n) of a safe integer n. */
+export function logNumberOf(name: string): number | null {
+  const m = /^([0-9]{6,})\.log$/.exec(name);
+  if (m === null) return null;
+  const n = Number(m[1]);
+  return Number.isSafeInteger(n) && logName(n) === name ? n : null;
+}
+
+/** A NAME.tmp of a table or of the manifest: written, never renamed into place (files.ts). */
+export const isStoreTemp = (name: string): boolean =>
+  name === `${MANIFEST}.tmp` || (name.endsWith(".tmp") && tableNumberOf(name.slice(0, -".tmp".length)) !== null);
+
+/** Named like a table, a log or their .tmp, though not exactly a store's name: worth a log line. */
+export const looksLikeStoreFile = (name: string): boolean => /\.(sst|log)(\.tmp)?$/.test(name) && !isStoreTemp(name);
 
 export class Store {
   readonly dir: string;
@@ -78,9 +110,10 @@ export class Store {
     mkdirSync(this.dir, { recursive: true });
     this.unlock = acquireLock(this.dir);
     try {
-      this.manifest = readManifest(this.dir) ?? EMPTY_MANIFEST;
+      this.manifest = readManifest(this.dir) ?? this.createManifest();
       this.sequence = this.manifest.lastSequence;
       this.removeLeftovers();
+      this.checkTables();
       this.replayLogs();
       this.startLog();
     } catch (err) {
@@ -259,26 +292,63 @@ export class Store {
   /** Numbers of the log files not yet covered by a table, in order. */
   private liveLogs(): number[] {
     return readdirSync(this.dir)
-      .filter((f) => f.endsWith(LOG_SUFFIX))
-      .map((f) => Number.parseInt(f, 10))
-      .filter((n) => Number.isInteger(n) && n >= this.manifest.logNumber)
+      .map(logNumberOf)
+      .filter((n): n is number => n !== null && n >= this.manifest.logNumber)
       .sort((a, b) => a - b);
   }
 
-  /** A crash can leave a half-written NAME.tmp, or a table renamed but not yet in the manifest. */
+  /**
+   * A directory without a MANIFEST is new only if it holds no tables and no non-empty logs: one
+   * that does lost its manifest (removed, a partial copy), and starting would lose its tables, so
+   * it is refused with nothing touched. A new store writes its manifest before its first log, so
+   * a MANIFEST is missing only from a damaged directory (LevelDB's NewDB does the same).
+   */
+  private createManifest(): ManifestBody {
+    const files = readdirSync(this.dir).sort();
+    const tables = files.filter((f) => tableNumberOf(f) !== null);
+    const logs = files.filter((f) => logNumberOf(f) !== null && statSync(join(this.dir, f)).size > 0);
+    if (tables.length > 0 || logs.length > 0) throw new MissingManifestError(this.dir, tables, logs);
+    writeManifest(this.dir, EMPTY_MANIFEST, this.durable);
+    return EMPTY_MANIFEST;
+  }
+
+  /**
+   * Removes only what is provably garbage (README.md "Durability"):
+   * - NAME.tmp of a table or of the MANIFEST: never renamed into place, so nothing refers to it;
+   * - the one unrecorded table numbered nextTableNumber: a flush that crashed after its rename and
+   *   before its manifest write; its writes are still in the live logs, replayed next. (Flushes run
+   *   one at a time, each numbered nextTableNumber, so no other unrecorded number has that excuse.)
+   * - logs numbered below logNumber: covered by tables the manifest records.
+   * Any other table the manifest does not record may hold the only copy of its writes: it is moved
+   * to lost/ (FORMAT.md "Data directory"), not deleted, and the store starts from its manifest.
+   * Names that are not exactly the store's are left alone.
+   */
   private removeLeftovers(): void {
     const known = new Set(this.manifest.tables.map((t) => t.name));
     for (const f of readdirSync(this.dir)) {
-      const orphan = f.endsWith(".tmp") || (TABLE_NAME.test(f) && !known.has(f));
-      const covered = f.endsWith(LOG_SUFFIX) && Number.parseInt(f, 10) < this.manifest.logNumber;
-      if (orphan || covered) {
-        this.log(`recovery: removing ${f}`);
-        rmSync(join(this.dir, f), { force: true });
-      }
+      const table = tableNumberOf(f);
+      const log = logNumberOf(f);
+      if (isStoreTemp(f)) this.removeFile(f, "never renamed into place");
+      else if (table !== null && !known.has(f) && table === this.manifest.nextTableNumber) this.removeFile(f, "a flush cut short before its manifest write; its writes are in the logs");
+      else if (table !== null && !known.has(f)) this.log(`recovery: ${f} is not in the manifest; moved to ${moveToLost(this.dir, f, this.durable)}`);
+      else if (log !== null && log < this.manifest.logNumber) this.removeFile(f, "covered by the tables");
+      else if (table === null && log === null && looksLikeStoreFile(f)) this.log(`recovery: ignoring ${f}: not a name this store writes`);
     }
+  }
+
+  private removeFile(name: string, why: string): void {
+    this.log(`recovery: removing ${name} (${why})`);
+    rmSync(join(this.dir, name), { force: true });
+  }
+
+  /** Every table the manifest records must be there with the size it recorded. */
+  private checkTables(): void {
+    const repair = `run "wasm-lsm repair ${this.dir}" to rebuild the manifest from the files present`;
     for (const t of this.manifest.tables) {
-      const size = statSync(join(this.dir, t.name), { throwIfNoEntry: false })?.size;
-      if (size !== t.fileSize) throw new Error(`${join(this.dir, t.name)}: the manifest records ${t.fileSize} bytes, the file has ${size ?? "none"}`);
+      const path = join(this.dir, t.name);
+      const size = statSync(path, { throwIfNoEntry: false })?.size;
+      if (size === undefined) throw new CorruptionError(path, 0, `the manifest lists this table but the file is missing; ${repair}`);
+      if (size !== t.fileSize) throw new CorruptionError(path, Math.min(size, t.fileSize), `the manifest records ${t.fileSize} bytes, the file has ${size}; ${repair}`);
     }
   }
 
