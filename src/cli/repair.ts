@@ -20,9 +20,9 @@ export const REPAIR_SYNOPSIS = "wasm-lsm repair DIR [--kernels wasm|js] [--bits-
 const HELP = `Usage: ${REPAIR_SYNOPSIS}
 
 Rebuilds DIR's MANIFEST from the tables and write-ahead logs in it (after the MANIFEST was lost or
-damaged; the node refuses to start such a directory). Every table is checked and kept; every log is
-written as a level-0 table. What cannot be read, the converted logs and the old MANIFEST are moved
-to DIR/lost/, never deleted. Stop the node on DIR first: repair takes its lock.
+damaged; the node refuses to start such a directory). Every table that passes its checks is kept;
+every log is written as a level-0 table. What cannot be read, the converted logs and the old
+MANIFEST are moved to DIR/lost/, never deleted. Stop the node on DIR first: repair takes its lock.
 Prints one line per file and a summary; exits 0 when it rebuilt the manifest, 1 when it could not,
 2 for bad usage.
 

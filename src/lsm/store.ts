@@ -300,8 +300,8 @@ export class Store {
   /**
    * A directory without a MANIFEST is new only if it holds no tables and no non-empty logs: one
    * that does lost its manifest (removed, a partial copy), and starting would lose its tables, so
-   * it is refused with nothing touched. A new store writes its manifest before its first log, so
-   * a MANIFEST is missing only from a damaged directory (LevelDB's NewDB does the same).
+   * it is refused with nothing touched. A new store writes its manifest before its first log (as
+   * LevelDB's DBImpl::NewDB does, db/db_impl.cc), so only a damaged directory lacks one.
    */
   private createManifest(): ManifestBody {
     const files = readdirSync(this.dir).sort();
@@ -313,7 +313,7 @@ export class Store {
   }
 
   /**
-   * Removes only what is provably garbage (README.md "Durability"):
+   * Removes only what is provably garbage (FORMAT.md "Data directory"):
    * - NAME.tmp of a table or of the MANIFEST: never renamed into place, so nothing refers to it;
    * - the one unrecorded table numbered nextTableNumber: a flush that crashed after its rename and
    *   before its manifest write; its writes are still in the live logs, replayed next. (Flushes run
