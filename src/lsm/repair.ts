@@ -105,7 +105,7 @@ class Repair {
     for (const step of this.afterManifest) step();
     const summary =
       `repaired ${this.dir}: ${this.tables.length} tables (${kept} kept, ${this.converted} from logs), ` +
-      `${this.lost.length} files moved to lost/, last sequence ${this.lastSequence}; ${MANIFEST} written`;
+      `${this.lost.length} file${this.lost.length === 1 ? "" : "s"} moved to lost/, last sequence ${this.lastSequence}; ${MANIFEST} written`;
     return { manifest, kept, converted: this.converted, lost: this.lost, summary };
   }
 
