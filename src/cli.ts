@@ -21,6 +21,7 @@ import { GLOBAL_FLAGS_USAGE, packageVersion, splitGlobalFlags } from "./cli/glob
 import { runSst, SST_SYNOPSES } from "./cli/sst.js";
 import { SERVE_FLAGS_USAGE, UsageError, parseServeArgs } from "./node/options.js";
 import { serveStore } from "./node/serve.js";
+import { REPAIR_SYNOPSIS, runRepair } from "./cli/repair.js";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -28,6 +29,7 @@ const EXIT_USAGE = 2;
 
 const USAGE = `Usage: wasm-lsm [--kernels wasm|js] [serve] [options]
        ${SST_SYNOPSES.join("\n       ")}
+       ${REPAIR_SYNOPSIS}
        wasm-lsm --help | --version
 
 An LSM storage node speaking the Maelstrom-style JSON protocol: one request per line on stdin,
@@ -56,6 +58,7 @@ reader went away (the store is closed first), or an internal error; 2 bad usage;
 (HUP, INT, QUIT, TERM close the store first).
 
 The sst commands read and write table files; "wasm-lsm sst --help" tells more.
+"wasm-lsm repair DIR" rebuilds a store directory's MANIFEST; "wasm-lsm repair --help" tells more.
 `;
 
 type Command = (args: readonly string[], globals: readonly string[]) => Promise<number>;
@@ -63,6 +66,7 @@ type Command = (args: readonly string[], globals: readonly string[]) => Promise<
 const COMMANDS: Readonly<Record<string, Command>> = {
   serve: (args, globals) => serve([...globals, ...args]),
   sst: (args, globals) => runSst(args, globals),
+  repair: (args, globals) => runRepair([...globals, ...args]),
   help: async () => printHelp(),
 };
 

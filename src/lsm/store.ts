@@ -4,6 +4,8 @@
 // written and fsynced, renamed to NAME, directory fsynced; then the manifest that records it written
 // (fsynced, renamed, directory fsynced) and only then installed in memory; only then the logs it
 // covers deleted. Recovery: the manifest's tables, then every live log replayed into the MemTable.
+// Recovery removes only what is provably garbage (removeLeftovers), and a directory that lost its
+// MANIFEST is refused (`wasm-lsm repair DIR`, src/lsm/repair.ts, rebuilds it).
 //
 // Failures (a full disk, an I/O error) leave the store as it was and working: a write answered with
 // an error is in neither the MemTable nor the log; a failed flush leaves no file behind and its
@@ -19,6 +21,7 @@ import { join } from "node:path";
 import { DEFAULT_BITS_PER_KEY } from "../kernels/bloom-layout.js";
 import type { Kernels } from "../kernels/types.js";
 import { NodeRandomAccessFile, NodeWritableFile } from "../io/node-file.js";
+import { CorruptionError } from "../sstable/errors.js";
 import { internalKey, ValueKind } from "../sstable/format.js";
 import { Table, type GetResult } from "../sstable/reader.js";
 import { TableBuilder } from "../sstable/writer.js";
@@ -26,6 +29,8 @@ import { removeQuietly, syncDir } from "./files.js";
 import { LogFile } from "./log-file.js";
 import { acquireLock } from "./lock.js";
 import { EMPTY_MANIFEST, MANIFEST, readManifest, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
+import { MissingManifestError } from "./missing-manifest-error.js";
+import { moveToLost } from "./lost.js";
 import { MemTable, type MemEntry } from "./memtable.js";
 import { encodeBatch, LOG_HEADER_SIZE, type WalRecoveryMode } from "./wal.js";
 import { decodeLog, DEFAULT_WAL_RECOVERY_MODE, LogRecovery, setAsideLog } from "./wal-recovery.js";
@@ -52,12 +57,40 @@ const LOG_SUFFIX = ".log";
 /** What a table's name looks like: L<level>_<n>.sst, n of three digits or more; nothing else. */
 export const TABLE_NAME = /^L[0-9]+_[0-9]{3,}\.sst$/;
 const YIELD_EVERY = 4096; // entries a background flush writes between turns of the event loop
-/** A failed background flush is retried after this long, doubled after each failure up to the max. */
+/** A failed background flush is retried, by a timer, after this long, doubled after each failure up to the max. */
 const FLUSH_RETRY_MS = 100;
-const FLUSH_RETRY_MAX_MS = 5000;
+const FLUSH_RETRY_MAX_MS = 1000;
 
 export const tableName = (level: number, n: number) => `L${level}_${String(n).padStart(3, "0")}.sst`;
-const logName = (n: number) => `${String(n).padStart(6, "0")}${LOG_SUFFIX}`;
+export const logName = (n: number) => `${String(n).padStart(6, "0")}${LOG_SUFFIX}`;
+
+/**
+ * The level and number of a table's name, or null unless it is exactly tableName(level, number)
+ * of safe integers: "L0_0001.sst" or "L0_99999999999999999.sst" are not this store's names.
+ */
+export function parseTableName(name: string): { level: number; number: number } | null {
+  const m = /^L([0-9]+)_([0-9]{3,})\.sst$/.exec(name);
+  if (m === null) return null;
+  const [level, number] = [Number(m[1]), Number(m[2])];
+  return Number.isSafeInteger(level) && Number.isSafeInteger(number) && tableName(level, number) === name ? { level, number } : null;
+}
+
+export const tableNumberOf = (name: string): number | null => parseTableName(name)?.number ?? null;
+
+/** A log's number, or null unless the name is exactly logName(n) of a safe integer n. */
+export function logNumberOf(name: string): number | null {
+  const m = /^([0-9]{6,})\.log$/.exec(name);
+  if (m === null) return null;
+  const n = Number(m[1]);
+  return Number.isSafeInteger(n) && logName(n) === name ? n : null;
+}
+
+/** A NAME.tmp of a table or of the manifest: written, never renamed into place (files.ts). */
+export const isStoreTemp = (name: string): boolean =>
+  name === `${MANIFEST}.tmp` || (name.endsWith(".tmp") && tableNumberOf(name.slice(0, -".tmp".length)) !== null);
+
+/** Named like a table, a log or their .tmp, though not exactly a store's name: worth a log line. */
+export const looksLikeStoreFile = (name: string): boolean => /\.(sst|log)(\.tmp)?$/.test(name) && !isStoreTemp(name);
 
 export class Store {
   readonly dir: string;
@@ -85,6 +118,7 @@ export class Store {
   private flushFailure: Error | null = null;
   private flushRetryAt = 0;
   private flushRetryMs = FLUSH_RETRY_MS;
+  private flushRetryTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly open = new Map<string, Table>();
   private closed = false;
 
@@ -98,10 +132,11 @@ export class Store {
     mkdirSync(this.dir, { recursive: true });
     this.unlock = acquireLock(this.dir);
     try {
-      this.manifest = readManifest(this.dir) ?? EMPTY_MANIFEST;
+      this.manifest = readManifest(this.dir) ?? this.createManifest();
       this.sequence = this.manifest.lastSequence;
       this.nextFileNumber = this.manifest.nextFileNumber;
       this.removeLeftovers();
+      this.checkTables();
       const last = this.replayLogs(options.walRecoveryMode ?? DEFAULT_WAL_RECOVERY_MODE);
       this.appliedSequence = this.sequence;
       if (this.durable) this.wal = last === null ? this.openLog() : this.reopenLog(last.number, last.end);
@@ -204,6 +239,7 @@ export class Store {
   closeNow(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.flushRetryTimer !== null) clearTimeout(this.flushRetryTimer);
     this.frozenLog?.closeNow();
     this.wal?.closeNow();
     for (const t of this.open.values()) t.close();
@@ -214,8 +250,14 @@ export class Store {
 
   private write(key: Uint8Array, value: Uint8Array, kind: ValueKind, deferFlush: boolean): Promise<void> {
     if (this.closed) return Promise.reject(new Error("store is closed"));
+    const stalled = this.stalledBy();
+    if (stalled !== null) {
+      // LevelDB's writers wait for the flush that makes room; we wait for a retry under way, and
+      // otherwise refuse at once (the retry timer keeps trying; memory stays bounded).
+      const again = () => this.write(key, value, kind, deferFlush);
+      return this.flushing !== null ? this.flushing.then(again, again) : Promise.reject(stalled);
+    }
     try {
-      this.refuseWhileStalled();
       this.readyLog();
     } catch (err) {
       return Promise.reject(err);
@@ -253,35 +295,46 @@ export class Store {
   }
 
   /**
-   * A full MemTable whose frozen predecessor failed to flush takes no more writes (LevelDB's writers
-   * wait for the flush instead): memory stays bounded. Each refused write retries the flush once its
-   * backoff has passed. The error keeps the flush's errno code: "temporarily unavailable".
+   * Why writes must wait, or null: a full MemTable whose frozen predecessor failed to flush. The
+   * error keeps the flush's errno code, so the node answers "temporarily unavailable".
    */
-  private refuseWhileStalled(): void {
+  private stalledBy(): Error | null {
     const failure = this.flushFailure;
-    if (failure === null || this.frozen === null || this.active.bytes < this.memtableBytes) return;
-    this.maybeFlushInBackground();
+    if (failure === null || this.frozen === null || this.active.bytes < this.memtableBytes) return null;
     const code = (failure as NodeJS.ErrnoException).code ?? "EAGAIN";
-    throw Object.assign(new Error(`the MemTable is full and the flush before it failed (${failure.message}); retrying`), { code });
+    return Object.assign(new Error(`the MemTable is full and the flush before it failed (${failure.message}); retrying`), { code });
   }
 
-  /** Freezes and flushes the active MemTable once it passes its threshold; a failed flush waits its backoff. */
+  /**
+   * Freezes and flushes the active MemTable once it passes its threshold. A frozen one that failed
+   * to flush is retried by its timer, not here: not once per put.
+   */
   private maybeFlushInBackground(): void {
-    if (this.active.bytes < this.memtableBytes || this.flushing !== null || this.closed) return;
-    if (this.frozen !== null && Date.now() < this.flushRetryAt) return;
+    if (this.active.bytes < this.memtableBytes || this.flushing !== null || this.frozen !== null || this.closed) return;
+    if (Date.now() < this.flushRetryAt) return;
     try {
-      if (this.frozen === null) this.freeze(); // else: retry the frozen one a failed flush left
+      this.freeze();
     } catch (err) {
-      return this.backgroundFlushFailed(err as Error);
+      return this.flushFailed(err as Error);
     }
-    this.startFlush().catch((err) => this.backgroundFlushFailed(err as Error));
+    this.startFlush().catch(() => {}); // flushFailed logged it
   }
 
-  private backgroundFlushFailed(err: Error): void {
+  private flushFailed(err: Error): void {
     this.flushFailure = err;
     this.flushRetryAt = Date.now() + this.flushRetryMs;
-    this.log(`background flush failed: ${err.message}; retrying in ${this.flushRetryMs} ms or at the next sstable_flush`);
+    this.log(`flush failed: ${err.message}; retrying in ${this.flushRetryMs} ms`);
+    if (this.frozen !== null && this.flushRetryTimer === null) {
+      this.flushRetryTimer = setTimeout(() => this.retryFlush(), this.flushRetryMs);
+      this.flushRetryTimer.unref?.(); // a store waiting to retry does not keep the process alive
+    }
     this.flushRetryMs = Math.min(this.flushRetryMs * 2, FLUSH_RETRY_MAX_MS);
+  }
+
+  private retryFlush(): void {
+    this.flushRetryTimer = null;
+    if (this.closed || this.frozen === null || this.flushing !== null) return;
+    this.startFlush().catch(() => {}); // flushFailed logged it
   }
 
   /**
@@ -299,8 +352,13 @@ export class Store {
     this.wal = fresh;
   }
 
+  /** Flushes the frozen MemTable; a failure is remembered and retried by a timer, and thrown. */
   private startFlush(): Promise<FlushResult> {
-    const p = this.writeFrozen().finally(() => {
+    const failed = (err: Error): never => {
+      this.flushFailed(err);
+      throw err;
+    };
+    const p = this.writeFrozen().catch(failed).finally(() => {
       if (this.flushing === p) this.flushing = null;
     });
     this.flushing = p;
@@ -389,35 +447,69 @@ export class Store {
   /** Numbers of every log file in the directory, in order. */
   private allLogs(): number[] {
     return readdirSync(this.dir)
-      .filter((f) => f.endsWith(LOG_SUFFIX))
-      .map((f) => Number.parseInt(f, 10))
-      .filter((n) => Number.isInteger(n))
+      .map(logNumberOf)
+      .filter((n): n is number => n !== null)
       .sort((a, b) => a - b);
   }
 
   /** Numbers of the log files not yet covered by a table, in order. */
   private liveLogs(): number[] {
-    return readdirSync(this.dir)
-      .filter((f) => f.endsWith(LOG_SUFFIX))
-      .map((f) => Number.parseInt(f, 10))
-      .filter((n) => Number.isInteger(n) && n >= this.manifest.logNumber)
-      .sort((a, b) => a - b);
+    return this.allLogs().filter((n) => n >= this.manifest.logNumber);
   }
 
-  /** A crash can leave a half-written NAME.tmp, or a table renamed but not yet in the manifest. */
+  /**
+   * A directory without a MANIFEST is new only if it holds no tables and no non-empty logs: one
+   * that does lost its manifest (removed, a partial copy), and starting would lose its tables, so
+   * it is refused with nothing touched. A new store writes its manifest before its first log (as
+   * LevelDB's DBImpl::NewDB does, db/db_impl.cc), so only a damaged directory lacks one.
+   */
+  private createManifest(): ManifestBody {
+    const files = readdirSync(this.dir).sort();
+    const tables = files.filter((f) => tableNumberOf(f) !== null);
+    const logs = files.filter((f) => logNumberOf(f) !== null && statSync(join(this.dir, f)).size > 0);
+    if (tables.length > 0 || logs.length > 0) throw new MissingManifestError(this.dir, tables, logs);
+    const unsynced = writeManifest(this.dir, EMPTY_MANIFEST, this.durable);
+    if (unsynced !== null) throw unsynced; // a first log beside a MANIFEST that may vanish would be refused later
+    return EMPTY_MANIFEST;
+  }
+
+  /**
+   * Removes only what is provably garbage (FORMAT.md "Data directory"):
+   * - NAME.tmp of a table or of the MANIFEST: never renamed into place, so nothing refers to it;
+   * - the one unrecorded table numbered nextTableNumber: a flush that crashed after its rename and
+   *   before its manifest write; its writes are still in the live logs, replayed next. (Flushes run
+   *   one at a time, each numbered nextTableNumber, so no other unrecorded number has that excuse.)
+   * - logs numbered below logNumber: covered by tables the manifest records.
+   * Any other table the manifest does not record may hold the only copy of its writes: it is moved
+   * to lost/ (FORMAT.md "Data directory"), not deleted, and the store starts from its manifest.
+   * Names that are not exactly the store's are left alone.
+   */
   private removeLeftovers(): void {
     const known = new Set(this.manifest.tables.map((t) => t.name));
     for (const f of readdirSync(this.dir)) {
-      const orphan = f.endsWith(".tmp") || (TABLE_NAME.test(f) && !known.has(f));
-      const covered = f.endsWith(LOG_SUFFIX) && Number.parseInt(f, 10) < this.manifest.logNumber;
-      if (orphan || covered) {
-        this.log(`recovery: removing ${f}`);
-        rmSync(join(this.dir, f), { force: true });
-      }
+      const table = tableNumberOf(f);
+      const log = logNumberOf(f);
+      if (isStoreTemp(f)) this.removeFile(f, "never renamed into place");
+      else if (table !== null && !known.has(f) && table === this.manifest.nextTableNumber) this.removeFile(f, "a flush cut short before its manifest write; its writes are in the logs");
+      else if (table !== null && !known.has(f)) this.log(`recovery: ${f} is not in the manifest; moved to ${moveToLost(this.dir, f, this.durable)}`);
+      else if (log !== null && log < this.manifest.logNumber) this.removeFile(f, "covered by the tables");
+      else if (table === null && log === null && looksLikeStoreFile(f)) this.log(`recovery: ignoring ${f}: not a name this store writes`);
     }
+  }
+
+  private removeFile(name: string, why: string): void {
+    this.log(`recovery: removing ${name} (${why})`);
+    rmSync(join(this.dir, name), { force: true });
+  }
+
+  /** Every table the manifest records must be there with the size it recorded. */
+  private checkTables(): void {
+    const repair = `run "wasm-lsm repair ${this.dir}" to rebuild the manifest from the files present`;
     for (const t of this.manifest.tables) {
-      const size = statSync(join(this.dir, t.name), { throwIfNoEntry: false })?.size;
-      if (size !== t.fileSize) throw new Error(`${join(this.dir, t.name)}: the manifest records ${t.fileSize} bytes, the file has ${size ?? "none"}`);
+      const path = join(this.dir, t.name);
+      const size = statSync(path, { throwIfNoEntry: false })?.size;
+      if (size === undefined) throw new CorruptionError(path, 0, `the manifest lists this table but the file is missing; ${repair}`);
+      if (size !== t.fileSize) throw new CorruptionError(path, Math.min(size, t.fileSize), `the manifest records ${t.fileSize} bytes, the file has ${size}; ${repair}`);
     }
   }
 

@@ -209,6 +209,7 @@ describe("a torn tail", () => {
 describe("a sound record that is not a write batch", () => {
   test("is corruption with file and offset by default; skipped in skip mode", async () => {
     const dir = freshDir();
+    Store.open({ kernels, dir }).closeNow(); // a store's MANIFEST, and its empty 000001.log
     const w = new LogWriter(kernels);
     const batch = (seq: number, i: number) => encodeBatch({ sequence: seq, ops: [{ kind: ValueKind.VALUE, key: utf8(key(i)), value: utf8(value(i)) }] });
     const parts = [w.frame(batch(1, 0)), w.frame(utf8("not a batch at all")), w.frame(batch(2, 1))];

@@ -1,0 +1,24 @@
+// The refusal to start a directory that holds a store's files but no MANIFEST: starting would
+// treat its tables as leftovers. A CorruptionError (the directory is damaged), so the node's
+// start-up reports it as one line and exits 1; its text says what was found and what to run.
+
+import { join } from "node:path";
+import { CorruptionError } from "../sstable/errors.js";
+import { MANIFEST } from "./manifest.js";
+
+export class MissingManifestError extends CorruptionError {
+  constructor(
+    readonly dir: string,
+    readonly tables: readonly string[],
+    readonly logs: readonly string[],
+  ) {
+    super(join(dir, MANIFEST), 0, "missing");
+    this.name = "MissingManifestError";
+    this.message = `${dir} has no ${MANIFEST} but holds ${found(tables, "table")} and ${found(logs, "non-empty log")}; nothing was changed; run "wasm-lsm repair ${dir}" to rebuild the manifest from them`;
+  }
+}
+
+function found(names: readonly string[], what: string): string {
+  const shown = names.length <= 4 ? names.join(", ") : `${names.slice(0, 3).join(", ")}, ...`;
+  return `${names.length} ${what}${names.length === 1 ? "" : "s"}${names.length > 0 ? ` (${shown})` : ""}`;
+}
