@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CLI, NodeProc, ROOT, stderrTail } from "./harness.js";
+import { CLI, NodeProc, ROOT, stderrTail, withTimeout } from "./harness.js";
 import { tempDirs } from "../support/temp-dirs.js";
 
 const freshDir = tempDirs("wasm-lsm-lock");
@@ -244,8 +244,9 @@ async function startsAndHoldsTheLock(dir: string): Promise<void> {
 
 async function isRefused(dir: string, pid: number): Promise<string> {
   const node = new NodeProc(dir);
-  const exit = await node.exited;
-  expect(exit.code, node.stderr).toBe(1);
+  const exit = await withTimeout(node.exited, 20_000, null); // a node that took the lock would serve on
+  node.kill();
+  expect(exit?.code, node.stderr).toBe(1);
   expect(node.stderr).toContain(`cannot open the store: ${dir} is in use by another wasm-lsm node (pid ${pid})`);
   return node.stderr;
 }
