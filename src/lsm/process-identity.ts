@@ -55,11 +55,16 @@ function procStat(pid: number): ProcStat | null {
   return { state, start };
 }
 
+/** The identity of the process now running as `pid` (its start null where /proc cannot tell). */
+export function identityOf(pid: number): ProcessIdentity {
+  return { pid, start: procStat(pid)?.start ?? null, boot: currentBootId() };
+}
+
 let ownCache: ProcessIdentity | undefined;
 
 /** This process's identity, to record in a lock. */
 export function ownIdentity(): ProcessIdentity {
-  ownCache ??= { pid: process.pid, start: procStat(process.pid)?.start ?? null, boot: currentBootId() };
+  ownCache ??= identityOf(process.pid);
   return ownCache;
 }
 
