@@ -4,8 +4,9 @@
 // garbage, since a user may well keep a durable store in /tmp/wasm-lsm-something:
 //   - the directory's LOCK says "ephemeral" (lock.ts): only an ephemeral node writes that, and a
 //     durable node opened on the directory later replaces it with its own, unmarked LOCK;
-//   - the LOCK's holder is provably gone (process-identity.ts): where /proc cannot tell, a live pid
-//     keeps the directory;
+//   - the LOCK's holder is provably gone (process-identity.ts, isProvablyGone): where /proc cannot
+//     tell, a live pid keeps the directory, and so does a holder in another pid namespace (a
+//     container sharing this temp dir);
 //   - it is a real directory (not a symlink) owned by this user.
 // The removal runs with LOCK.break held and the stale LOCK still in place (lock.ts, withStaleLock),
 // so no node can take the directory meanwhile, and it removes LOCK last, so a removal cut short
@@ -14,7 +15,7 @@
 import { lstatSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LOCK_FILE, lockIsHeld, parseLock, readLock, withStaleLock } from "./lock.js";
+import { LOCK_FILE, lockHolderIsGone, parseLock, readLock, withStaleLock } from "./lock.js";
 
 const PREFIX = "wasm-lsm-";
 
@@ -33,7 +34,7 @@ function ownDirectory(dir: string): boolean {
 function abandonedLock(dir: string): string | null {
   if (!ownDirectory(dir)) return null;
   const text = readLock(join(dir, LOCK_FILE));
-  if (text === null || parseLock(text)?.ephemeral !== true || lockIsHeld(text)) return null;
+  if (text === null || parseLock(text)?.ephemeral !== true || !lockHolderIsGone(text)) return null;
   return text;
 }
 

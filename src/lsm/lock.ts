@@ -5,13 +5,16 @@
 //   pid 4242
 //   start 63463                                   /proc/<pid>/stat field 22, where /proc has it
 //   boot 90acf6da-9926-4221-b876-cf0204ba0b21      /proc/sys/kernel/random/boot_id, likewise
+//   pidns 4026531836                              the pid namespace, /proc/self/ns/pid, likewise
 //   ephemeral                                     only in an ephemeral store's LOCK (ephemeral.ts)
 //
 // The holder is gone when its boot is over, its pid is free, or the pid now runs a process that
 // started at another time (a reused pid: process-identity.ts). A LOCK of the previous version holds
 // only a pid ("4242\n"); it carries nothing that could tell its writer from a reused pid, so it is
 // held while that pid is alive, as that version decided, and the refusal says how to clear it.
-// An empty LOCK, or one that names no pid, is stale, as before.
+// An empty LOCK, or one that names no pid, is stale, as before. Two containers that share one data
+// directory at the same time each see the other's pid as not theirs and would take the lock over:
+// a lock made of pids holds only among processes that share a pid namespace.
 //
 // Nodes started at the same moment cannot both win:
 //   - LOCK only ever appears complete: the text is written to a private file first, then linked to
@@ -21,7 +24,7 @@
 
 import { linkSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isRunning, ownIdentity, sameProcess, type ProcessIdentity } from "./process-identity.js";
+import { isProvablyGone, isRunning, ownIdentity, sameProcess, type ProcessIdentity } from "./process-identity.js";
 
 export class LockedError extends Error {
   readonly code = "LOCKED";
@@ -58,16 +61,18 @@ function lockText(ephemeral: boolean): string {
   const lines = [`pid ${me.pid}`];
   if (me.start !== null) lines.push(`start ${me.start}`);
   if (me.boot !== null) lines.push(`boot ${me.boot}`);
+  if (me.pidns !== null) lines.push(`pidns ${me.pidns}`);
   if (ephemeral) lines.push("ephemeral");
   return `${lines.join("\n")}\n`;
 }
 
 /** What a lock's text says, or null when it names no pid (empty, or not a lock). Unknown lines are ignored. */
 export function parseLock(text: string): LockRecord | null {
-  if (/^\d+\n?$/.test(text)) return { pid: Number.parseInt(text, 10), start: null, boot: null, ephemeral: false, pidOnly: true };
+  if (/^\d+\n?$/.test(text)) return { pid: Number.parseInt(text, 10), start: null, boot: null, pidns: null, ephemeral: false, pidOnly: true };
   let pid = NaN;
   let start: string | null = null;
   let boot: string | null = null;
+  let pidns: string | null = null;
   let ephemeral = false;
   for (const line of text.split("\n")) {
     const [key, value, ...rest] = line.split(" ");
@@ -76,14 +81,21 @@ export function parseLock(text: string): LockRecord | null {
     if (key === "pid" && /^\d+$/.test(value)) pid = Number.parseInt(value, 10);
     if (key === "start" && /^\d+$/.test(value)) start = value;
     if (key === "boot" && value !== "") boot = value;
+    if (key === "pidns" && /^\d+$/.test(value)) pidns = value;
   }
-  return Number.isSafeInteger(pid) && pid > 0 ? { pid, start, boot, ephemeral, pidOnly: false } : null;
+  return Number.isSafeInteger(pid) && pid > 0 ? { pid, start, boot, pidns, ephemeral, pidOnly: false } : null;
 }
 
 /** Whether a lock's text names a holder that still runs. */
 export function lockIsHeld(text: string): boolean {
   const record = parseLock(text);
   return record !== null && isRunning(record);
+}
+
+/** Whether a lock's text names a holder that is gone beyond doubt (process-identity.ts, isProvablyGone). */
+export function lockHolderIsGone(text: string): boolean {
+  const record = parseLock(text);
+  return record !== null && isProvablyGone(record);
 }
 
 /** Links a complete lock file naming us to `path`; false if one exists already. */

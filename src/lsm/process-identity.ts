@@ -8,8 +8,13 @@
 //     whatever now runs with its pid.
 // Where /proc is missing (macOS, the BSDs) or hides other users' processes, only liveness is left:
 // a live pid counts as its recorded holder, as a pid-only lock always did.
+//
+// Pids and start times mean something only inside one pid namespace (a container has its own), so
+// the namespace (/proc/self/ns/pid) is recorded too. A holder recorded in another namespace cannot
+// be looked at: isRunning still judges it by our pids (a restarted container must not be locked out
+// forever), but isProvablyGone does not call it gone, so nothing is deleted on that ground.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 
 export interface ProcessIdentity {
   readonly pid: number;
@@ -17,6 +22,8 @@ export interface ProcessIdentity {
   readonly start: string | null;
   /** /proc/sys/kernel/random/boot_id, or null where it could not be read. */
   readonly boot: string | null;
+  /** The pid namespace's inode number (/proc/self/ns/pid), or null where it could not be read. */
+  readonly pidns: string | null;
 }
 
 interface ProcStat {
@@ -40,6 +47,20 @@ export function currentBootId(): string | null {
   return bootIdCache;
 }
 
+let pidnsCache: string | null | undefined;
+
+/** This process's pid namespace, as the number in /proc/self/ns/pid's "pid:[N]". */
+export function currentPidNamespace(): string | null {
+  if (pidnsCache === undefined) {
+    try {
+      pidnsCache = /^pid:\[(\d+)\]$/.exec(readlinkSync("/proc/self/ns/pid"))?.[1] ?? null;
+    } catch {
+      pidnsCache = null;
+    }
+  }
+  return pidnsCache;
+}
+
 /**
  * Fields 3 (state) and 22 (starttime) of /proc/<pid>/stat (proc(5)), or null where they cannot be
  * read (no /proc; a mount with hidepid; the process just exited). Field 2, the command name in
@@ -57,7 +78,7 @@ function procStat(pid: number): ProcStat | null {
 
 /** The identity of the process now running as `pid` (its start null where /proc cannot tell). */
 export function identityOf(pid: number): ProcessIdentity {
-  return { pid, start: procStat(pid)?.start ?? null, boot: currentBootId() };
+  return { pid, start: procStat(pid)?.start ?? null, boot: currentBootId(), pidns: currentPidNamespace() };
 }
 
 let ownCache: ProcessIdentity | undefined;
@@ -93,7 +114,20 @@ export function isRunning(id: ProcessIdentity): boolean {
   return id.start === null || id.start === stat.start;
 }
 
+/**
+ * Whether the recorded process is gone beyond doubt: its boot is over, or, recorded in our own pid
+ * namespace (or where namespaces cannot be read), it no longer runs. What may be deleted on the
+ * ground that its holder is gone (ephemeral.ts) must pass this, not just !isRunning.
+ */
+export function isProvablyGone(id: ProcessIdentity): boolean {
+  const boot = currentBootId();
+  if (id.boot !== null && boot !== null && id.boot !== boot) return true;
+  const ns = currentPidNamespace();
+  if (id.pidns !== null && ns !== null && id.pidns !== ns) return false;
+  return !isRunning(id);
+}
+
 /** Whether two identities name the same process (pids alone never prove it). */
 export function sameProcess(a: ProcessIdentity, b: ProcessIdentity): boolean {
-  return a.pid === b.pid && a.start !== null && a.start === b.start && a.boot === b.boot;
+  return a.pid === b.pid && a.start !== null && a.start === b.start && a.boot === b.boot && a.pidns === b.pidns;
 }

@@ -4,7 +4,7 @@
 // Last, several processes taking the lock of one directory at the same instant: exactly one may win.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -252,11 +252,11 @@ async function isRefused(dir: string, pid: number): Promise<string> {
 }
 
 describe.skipIf(!hasProc)("a LOCK whose pid was reused (issue 7, item 6)", () => {
-  test("a live node's LOCK records its pid, its start time (/proc/<pid>/stat field 22) and the boot id, and refuses a second node", async () => {
+  test("a live node's LOCK records its pid, its start time (/proc/<pid>/stat field 22), the boot id and its pid namespace, and refuses a second node", async () => {
     const dir = freshDir();
     const node = new NodeProc(dir);
     expect(await node.init(), node.stderr).toBe(true);
-    expect(lockText(dir)).toBe(`pid ${node.pid}\nstart ${startTicks(node.pid)}\nboot ${bootId()}\n`);
+    expect(lockText(dir)).toBe(`pid ${node.pid}\nstart ${startTicks(node.pid)}\nboot ${bootId()}\npidns ${/\d+/.exec(readlinkSync(`/proc/${node.pid}/ns/pid`))![0]}\n`);
     await isRefused(dir, node.pid);
     expect(lockOwner(dir)).toBe(node.pid);
     expect((await node.end()).code).toBe(0);

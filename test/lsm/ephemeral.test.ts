@@ -35,7 +35,7 @@ function store(root: string, name: string, lock: string): string {
 }
 
 describe("removeAbandonedEphemeralStores", () => {
-  test("removes marked directories whose holder is gone; keeps live, unmarked, non-directories and names without the prefix", () => {
+  test("removes marked directories whose holder is gone; keeps live, unmarked, another pid namespace's, non-directories and names without the prefix", () => {
     const root = freshDir();
     process.env.TMPDIR = root;
     const dead = deadPid();
@@ -45,6 +45,7 @@ describe("removeAbandonedEphemeralStores", () => {
     const live = store(root, "wasm-lsm-live", `pid ${process.pid}\nephemeral\n`);
     const durable = store(root, "wasm-lsm-durable", `pid ${dead}\n`);
     const foreign = store(root, "other-gone", `pid ${dead}\nephemeral\n`);
+    const otherNamespace = store(root, "wasm-lsm-container", `pid ${dead}\npidns 1\nephemeral\n`); // cannot be looked at from here
     writeFileSync(join(root, "wasm-lsm-file"), `pid ${dead}\nephemeral\n`);
 
     const logged: string[] = [];
@@ -53,8 +54,8 @@ describe("removeAbandonedEphemeralStores", () => {
     expect(existsSync(gone)).toBe(false);
     expect(readdirSync(goneWithBreaker).sort()).toEqual(["000001.log", "L0_001.sst", "LOCK"]);
     expect(removeAbandonedEphemeralStores()).toEqual([goneWithBreaker]);
-    for (const kept of [live, durable, foreign]) expect(readdirSync(kept).sort()).toEqual(["000001.log", "L0_001.sst", "LOCK"]);
-    expect(readdirSync(root).sort()).toEqual(["other-gone", "wasm-lsm-durable", "wasm-lsm-file", "wasm-lsm-live"]);
+    for (const kept of [live, durable, foreign, otherNamespace]) expect(readdirSync(kept).sort()).toEqual(["000001.log", "L0_001.sst", "LOCK"]);
+    expect(readdirSync(root).sort()).toEqual(["other-gone", "wasm-lsm-container", "wasm-lsm-durable", "wasm-lsm-file", "wasm-lsm-live"]);
   });
 
   test("a directory whose LOCK.break a live process holds (another sweep or a node taking it over) is left alone", () => {

@@ -2,10 +2,10 @@
 // /proc/<pid>/stat field 22 and the boot id, and when a recorded identity still runs.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { currentBootId, identityOf, isRunning, ownIdentity, sameProcess } from "../../src/lsm/process-identity.js";
+import { currentBootId, currentPidNamespace, identityOf, isProvablyGone, isRunning, ownIdentity, sameProcess } from "../../src/lsm/process-identity.js";
 import { tempDirs } from "../support/temp-dirs.js";
 
 const freshDir = tempDirs("wasm-lsm-identity-test");
@@ -33,9 +33,23 @@ describe.skipIf(!hasProc)("process identity (Linux /proc)", () => {
     expect(isRunning(me)).toBe(true);
     expect(isRunning({ ...me, start: String(Number(me.start) + 1) })).toBe(false);
     expect(isRunning({ ...me, boot: "00000000-0000-4000-8000-000000000000" })).toBe(false);
-    expect(isRunning({ pid: deadPid(), start: null, boot: null })).toBe(false);
+    expect(isRunning({ pid: deadPid(), start: null, boot: null, pidns: null })).toBe(false);
     expect(sameProcess(me, identityOf(process.pid))).toBe(true);
     expect(sameProcess(me, { ...me, start: null })).toBe(false);
+  });
+
+  test("a holder is provably gone only when its boot is over, or it no longer runs in our own pid namespace", () => {
+    const ns = currentPidNamespace();
+    expect(`pid:[${ns}]`).toBe(readlinkSync("/proc/self/ns/pid"));
+    const dead = { pid: deadPid(), start: "1", boot: currentBootId(), pidns: ns };
+    expect(isProvablyGone(dead)).toBe(true);
+    expect(isProvablyGone({ ...dead, pidns: null })).toBe(true);
+    // a pid of another namespace cannot be looked at from here: not provably gone, though not running here
+    const elsewhere = { ...dead, pidns: `${ns}1` };
+    expect(isRunning(elsewhere)).toBe(false);
+    expect(isProvablyGone(elsewhere)).toBe(false);
+    expect(isProvablyGone({ ...elsewhere, boot: "00000000-0000-4000-8000-000000000000" })).toBe(true);
+    expect(isProvablyGone(ownIdentity())).toBe(false);
   });
 
   test("field 22 is found after a command name holding spaces and parentheses; the process stops running when it exits", async () => {
