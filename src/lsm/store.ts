@@ -15,8 +15,7 @@
 // An ephemeral store is the same engine in a fresh temporary directory, without fsyncs and
 // without a write-ahead log (nothing of it outlives the process), removed on close.
 
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_BITS_PER_KEY } from "../kernels/bloom-layout.js";
 import type { Kernels } from "../kernels/types.js";
@@ -25,6 +24,7 @@ import { CorruptionError } from "../sstable/errors.js";
 import { internalKey, ValueKind } from "../sstable/format.js";
 import { Table, type GetResult } from "../sstable/reader.js";
 import { TableBuilder } from "../sstable/writer.js";
+import { createEphemeralDir, removeAbandonedEphemeralStores } from "./ephemeral.js";
 import { removeQuietly, syncDir } from "./files.js";
 import { LogFile } from "./log-file.js";
 import { acquireLock } from "./lock.js";
@@ -125,12 +125,13 @@ export class Store {
   private constructor(options: StoreOptions) {
     this.kernels = options.kernels;
     this.durable = options.dir !== undefined;
-    this.dir = options.dir ?? mkdtempSync(join(tmpdir(), "wasm-lsm-"));
+    this.dir = options.dir ?? createEphemeralDir();
     this.memtableBytes = options.memtableBytes ?? 4 * 1024 * 1024;
     this.bitsPerKey = options.bitsPerKey ?? DEFAULT_BITS_PER_KEY;
     this.log = options.log ?? (() => {});
     mkdirSync(this.dir, { recursive: true });
-    this.unlock = acquireLock(this.dir);
+    this.unlock = acquireLock(this.dir, { ephemeral: !this.durable });
+    if (!this.durable) removeAbandonedEphemeralStores(this.log);
     try {
       this.manifest = readManifest(this.dir) ?? this.createManifest();
       this.sequence = this.manifest.lastSequence;
