@@ -13,15 +13,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_BITS_PER_KEY } from "../kernels/bloom-layout.js";
 import type { Kernels } from "../kernels/types.js";
-import { NodeRandomAccessFile, NodeWritableFile } from "../io/node-file.js";
+import { NodeWritableFile } from "../io/node-file.js";
 import { internalKey, ValueKind } from "../sstable/format.js";
-import { Table, type GetResult } from "../sstable/reader.js";
+import { BlockCache } from "../sstable/block-cache.js";
+import type { GetResult } from "../sstable/reader.js";
 import { TableBuilder } from "../sstable/writer.js";
 import { syncDir } from "./files.js";
 import { LogFile } from "./log-file.js";
 import { acquireLock } from "./lock.js";
 import { EMPTY_MANIFEST, readManifest, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
 import { MemTable, type MemEntry } from "./memtable.js";
+import { TableCache, tableCacheCapacity } from "./table-cache.js";
 import { decodeBatch, encodeBatch, LOG_HEADER_SIZE, readLog, type WalRecoveryMode } from "./wal.js";
 
 export interface StoreOptions {
@@ -45,6 +47,9 @@ export interface FlushResult extends TableRecord {}
 const LOG_SUFFIX = ".log";
 /** What a table's name looks like: L<level>_<n>.sst, n of three digits or more; nothing else. */
 export const TABLE_NAME = /^L[0-9]+_[0-9]{3,}\.sst$/;
+/** LevelDB's defaults (include/leveldb/options.h): an 8 MiB block cache, 1000 open files. */
+const DEFAULT_BLOCK_CACHE_BYTES = 8 * 1024 * 1024;
+const DEFAULT_MAX_OPEN_FILES = 1000;
 const YIELD_EVERY = 4096; // entries a background flush writes between turns of the event loop
 
 export const tableName = (level: number, n: number) => `L${level}_${String(n).padStart(3, "0")}.sst`;
@@ -65,7 +70,8 @@ export class Store {
   private wal!: LogFile;
   private sequence: number;
   private flushing: Promise<FlushResult> | null = null;
-  private readonly open = new Map<string, Table>();
+  /** The tables open for lookups, sharing one block cache. */
+  private readonly tableCache: TableCache;
   private closed = false;
 
   private constructor(options: StoreOptions) {
@@ -75,6 +81,12 @@ export class Store {
     this.memtableBytes = options.memtableBytes ?? 4 * 1024 * 1024;
     this.bitsPerKey = options.bitsPerKey ?? DEFAULT_BITS_PER_KEY;
     this.log = options.log ?? (() => {});
+    this.tableCache = new TableCache({
+      dir: this.dir,
+      kernels: this.kernels,
+      blockCache: new BlockCache(options.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES),
+      capacity: tableCacheCapacity(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES),
+    });
     mkdirSync(this.dir, { recursive: true });
     this.unlock = acquireLock(this.dir);
     try {
@@ -151,15 +163,10 @@ export class Store {
   lookup(name: string, key: Uint8Array): GetResult | null {
     const record = this.manifest.tables.find((t) => t.name === name);
     if (record === undefined) return null;
-    let table = this.open.get(name);
-    let openReads = 0;
-    if (table === undefined) {
-      table = Table.open(new NodeRandomAccessFile(join(this.dir, name)), { kernels: this.kernels, tailSizeHint: record.tailSize });
-      this.open.set(name, table);
-      openReads = table.openReads;
-    }
-    const r = table.get(key);
-    return { ...r, diskReads: r.diskReads + openReads };
+    return this.tableCache.use(record, (table, openReads) => {
+      const r = table.get(key);
+      return { ...r, diskReads: r.diskReads + openReads };
+    });
   }
 
   /** Finishes background work, closes files and releases the lock; an ephemeral store is removed. */
@@ -178,8 +185,7 @@ export class Store {
     if (this.closed) return;
     this.closed = true;
     this.wal.close();
-    for (const t of this.open.values()) t.close();
-    this.open.clear();
+    this.tableCache.close();
     this.unlock();
     if (!this.durable) rmSync(this.dir, { recursive: true, force: true });
   }
