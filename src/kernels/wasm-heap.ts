@@ -81,12 +81,19 @@ export class WasmHeap {
     this.insertFree({ ptr, size });
   }
 
-  /** A region of at least `size` bytes, valid until the next scratch() call. */
+  /**
+   * A region of at least `size` bytes, valid until the next scratch() call. A bigger region is
+   * allocated before the old one is released and before anything is recorded: if the grow throws,
+   * the old region stays the scratch region and stays allocated, so no resident region (a filter
+   * loaded next) can be placed where the next call writes its inputs.
+   */
   scratch(size: number): number {
     if (size > this.scratchSize) {
+      const newSize = Math.max(PAGE, 2 ** Math.ceil(Math.log2(size)));
+      const newPtr = this.alloc(newSize);
       if (this.scratchSize > 0) this.release(this.scratchPtr);
-      this.scratchSize = Math.max(PAGE, 2 ** Math.ceil(Math.log2(size)));
-      this.scratchPtr = this.alloc(this.scratchSize);
+      this.scratchPtr = newPtr;
+      this.scratchSize = newSize;
     }
     return this.scratchPtr;
   }
@@ -96,7 +103,8 @@ export class WasmHeap {
     const last = this.free[this.free.length - 1];
     const tail = last !== undefined && last.ptr + last.size === end ? last.size : 0;
     const pages = Math.ceil((want - tail) / PAGE);
-    this.memory.grow(pages); // throws RangeError past the 4 GiB limit of wasm32
+    // Throws RangeError past the 4 GiB limit of wasm32 or a host's limit; nothing has changed yet.
+    this.memory.grow(pages);
     this.insertFree({ ptr: end, size: pages * PAGE });
     this.refreshViews();
   }

@@ -49,13 +49,20 @@ function removeContents(dir: string): void {
 /** Removes dir if it is an abandoned ephemeral store; returns whether it did. */
 function removeIfAbandoned(dir: string): boolean {
   const stale = abandonedLock(dir);
-  if (stale === null || !withStaleLock(dir, stale, () => removeContents(dir))) return false;
+  if (stale === null) return false;
+  const removed = withStaleLock(dir, stale, () => removeContents(dir));
+  // Not removed: another sweep is removing it, and its rmdir may have met our LOCK.break, gone
+  // now; so both try the (then empty) directory.
+  removeIfEmpty(dir);
+  return removed;
+}
+
+function removeIfEmpty(dir: string): void {
   try {
     rmdirSync(dir); // not recursive: after LOCK went, a node may have taken the empty directory
   } catch {
-    // someone did: the directory is theirs now
+    // not empty (someone took it, or another sweep's LOCK.break is there for a moment), or gone
   }
-  return true;
 }
 
 /**

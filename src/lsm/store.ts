@@ -19,10 +19,11 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } fr
 import { join } from "node:path";
 import { DEFAULT_BITS_PER_KEY } from "../kernels/bloom-layout.js";
 import type { Kernels } from "../kernels/types.js";
-import { NodeRandomAccessFile, NodeWritableFile } from "../io/node-file.js";
+import { NodeWritableFile } from "../io/node-file.js";
 import { CorruptionError } from "../sstable/errors.js";
 import { internalKey, ValueKind } from "../sstable/format.js";
-import { Table, type GetResult } from "../sstable/reader.js";
+import { BlockCache } from "../sstable/block-cache.js";
+import type { GetResult } from "../sstable/reader.js";
 import { TableBuilder } from "../sstable/writer.js";
 import { createEphemeralDir, removeAbandonedEphemeralStores } from "./ephemeral.js";
 import { removeQuietly, syncDir } from "./files.js";
@@ -32,6 +33,7 @@ import { EMPTY_MANIFEST, MANIFEST, readManifest, writeManifest, type ManifestBod
 import { MissingManifestError } from "./missing-manifest-error.js";
 import { moveToLost } from "./lost.js";
 import { MemTable, type MemEntry } from "./memtable.js";
+import { TableCache, tableCacheCapacity } from "./table-cache.js";
 import { encodeBatch, LOG_HEADER_SIZE, type WalRecoveryMode } from "./wal.js";
 import { decodeLog, DEFAULT_WAL_RECOVERY_MODE, LogRecovery, setAsideLog } from "./wal-recovery.js";
 
@@ -46,7 +48,10 @@ export interface StoreOptions {
   readonly walRecoveryMode?: WalRecoveryMode;
   /** Bytes of data blocks the block cache shared by every table may hold (default 8 MiB). */
   readonly blockCacheBytes?: number;
-  /** Tables kept open at once (LevelDB's max_open_files, default 1000). */
+  /**
+   * Files kept open at once (LevelDB's max_open_files, default 1000): tables get N - 10, fewer when
+   * the process's open-file limit is lower (table-cache.ts tableCacheCapacity).
+   */
   readonly maxOpenFiles?: number;
   readonly log?: (message: string) => void;
 }
@@ -56,6 +61,9 @@ export interface FlushResult extends TableRecord {}
 const LOG_SUFFIX = ".log";
 /** What a table's name looks like: L<level>_<n>.sst, n of three digits or more; nothing else. */
 export const TABLE_NAME = /^L[0-9]+_[0-9]{3,}\.sst$/;
+/** LevelDB's defaults (include/leveldb/options.h): an 8 MiB block cache, 1000 open files. */
+const DEFAULT_BLOCK_CACHE_BYTES = 8 * 1024 * 1024;
+const DEFAULT_MAX_OPEN_FILES = 1000;
 const YIELD_EVERY = 4096; // entries a background flush writes between turns of the event loop
 /** A failed background flush is retried, by a timer, after this long, doubled after each failure up to the max. */
 const FLUSH_RETRY_MS = 100;
@@ -119,7 +127,8 @@ export class Store {
   private flushRetryAt = 0;
   private flushRetryMs = FLUSH_RETRY_MS;
   private flushRetryTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly open = new Map<string, Table>();
+  /** The tables open for lookups, sharing one block cache. */
+  private readonly tableCache: TableCache;
   private closed = false;
 
   private constructor(options: StoreOptions) {
@@ -129,6 +138,12 @@ export class Store {
     this.memtableBytes = options.memtableBytes ?? 4 * 1024 * 1024;
     this.bitsPerKey = options.bitsPerKey ?? DEFAULT_BITS_PER_KEY;
     this.log = options.log ?? (() => {});
+    this.tableCache = new TableCache({
+      dir: this.dir,
+      kernels: this.kernels,
+      blockCache: new BlockCache(options.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES),
+      capacity: tableCacheCapacity(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES),
+    });
     mkdirSync(this.dir, { recursive: true });
     this.unlock = acquireLock(this.dir, { ephemeral: !this.durable });
     if (!this.durable) removeAbandonedEphemeralStores(this.log);
@@ -214,15 +229,10 @@ export class Store {
   lookup(name: string, key: Uint8Array): GetResult | null {
     const record = this.manifest.tables.find((t) => t.name === name);
     if (record === undefined) return null;
-    let table = this.open.get(name);
-    let openReads = 0;
-    if (table === undefined) {
-      table = Table.open(new NodeRandomAccessFile(join(this.dir, name)), { kernels: this.kernels, tailSizeHint: record.tailSize });
-      this.open.set(name, table);
-      openReads = table.openReads;
-    }
-    const r = table.get(key);
-    return { ...r, diskReads: r.diskReads + openReads };
+    return this.tableCache.use(record, (table, openReads) => {
+      const r = table.get(key);
+      return { ...r, diskReads: r.diskReads + openReads };
+    });
   }
 
   /** Finishes background work, closes files and releases the lock; an ephemeral store is removed. */
@@ -243,8 +253,7 @@ export class Store {
     if (this.flushRetryTimer !== null) clearTimeout(this.flushRetryTimer);
     this.frozenLog?.closeNow();
     this.wal?.closeNow();
-    for (const t of this.open.values()) t.close();
-    this.open.clear();
+    this.tableCache.close();
     this.unlock();
     if (!this.durable) rmSync(this.dir, { recursive: true, force: true });
   }

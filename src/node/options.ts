@@ -60,7 +60,8 @@ export const SERVE_FLAGS_USAGE = `  --data-dir DIR        keep the store in DIR 
   --wal-recovery-mode M how a damaged write-ahead log is replayed: ${WAL_RECOVERY_MODES.join(",\n                        ")}
                         (default ${DEFAULT_NODE_OPTIONS.walRecoveryMode})
   --block-cache-bytes N bytes of data blocks cached, shared by all tables, 0..${MAX_BLOCK_CACHE_BYTES} (default ${DEFAULT_BLOCK_CACHE_BYTES})
-  --max-open-files N    tables kept open at once, ${MIN_MAX_OPEN_FILES}..${MAX_MAX_OPEN_FILES} (default ${DEFAULT_MAX_OPEN_FILES})
+  --max-open-files N    files kept open at once, ${MIN_MAX_OPEN_FILES}..${MAX_MAX_OPEN_FILES} (default ${DEFAULT_MAX_OPEN_FILES}): tables get
+                        N - 10, fewer to stay under the process's open-file limit (ulimit -n)
   --read-ahead-bytes N  bytes of requests read ahead of the replies, 1..${MAX_READ_AHEAD_BYTES} (default ${DEFAULT_READ_AHEAD_BYTES})`;
 
 /** The options of `serve ARGS`, or "help" for --help / -h, "version" for --version; throws UsageError. */

@@ -1,72 +1,103 @@
-// The reader's cache of loaded data blocks, by file offset, least recently used evicted first
-// once their bytes pass a limit. A doubly linked list keeps the order: a hit moves a node, and the
-// Map changes only on insert and evict. (Deleting and re-adding a key to move it in a Map's order,
-// the obvious way, cost ~2 us per hit: V8's ordered hash map fills with deleted entries and
-// rehashes.)
+// The cache of loaded data blocks, one shared by every open table (LevelDB's block_cache: the
+// LRUCache of util/cache.cc, keyed as table/table.cc does by the table's cache id and the block's
+// offset). Least recently used blocks are evicted first once their bytes pass the limit, and the
+// cache never holds more than its limit: a block bigger than the limit is handed out but not kept.
+//
+// A loaded block holds wasm memory (LoadedBlock.release). Every block handed out is pinned until
+// its holder unpins it; evicting a pinned block only takes it out of the cache (and out of the
+// cache's bytes), and its memory is released at the last unpin (LevelDB's Cache::Release after
+// Erase). So eviction never releases a block a caller is still using.
 
 import type { LoadedBlock } from "../kernels/types.js";
+import { LruList, type LruLinks } from "./lru-list.js";
 
-interface Node {
-  readonly offset: number;
+/** A block handed out by the cache; it stays loaded until BlockCache.unpin. */
+export interface PinnedBlock {
   readonly block: LoadedBlock;
-  prev: Node | null;
-  next: Node | null;
+}
+
+interface Entry extends PinnedBlock, LruLinks {
+  readonly table: Map<number, Entry>;
+  readonly offset: number;
+  pins: number;
+  /** In the cache (its map and list); false once evicted or dropped. */
+  cached: boolean;
 }
 
 export class BlockCache {
-  private readonly nodes = new Map<number, Node>();
-  private newest: Node | null = null;
-  private oldest: Node | null = null;
-  private bytes = 0;
+  private readonly tables = new Map<number, Map<number, Entry>>();
+  private readonly lru = new LruList<Entry>();
+  private lastTableId = 0;
+  private held = 0;
+  private count = 0;
 
-  constructor(private readonly limit: number) {}
+  constructor(readonly limit: number) {}
 
-  get(offset: number): LoadedBlock | undefined {
-    const node = this.nodes.get(offset);
-    if (node === undefined) return undefined;
-    if (node !== this.newest) {
-      this.unlink(node);
-      this.pushNewest(node);
-    }
-    return node.block;
+  /** Bytes of block contents the cache holds (pinned blocks evicted from it not counted). */
+  get bytes(): number {
+    return this.held;
   }
 
-  /** Adds a block, then releases the oldest ones while over the limit (never the one just added). */
-  add(offset: number, block: LoadedBlock): void {
-    const node: Node = { offset, block, prev: null, next: null };
-    this.nodes.set(offset, node);
-    this.pushNewest(node);
-    this.bytes += block.contents.length;
-    while (this.bytes > this.limit && this.oldest !== null && this.oldest !== node) {
-      const old = this.oldest;
-      this.unlink(old);
-      this.nodes.delete(old.offset);
-      this.bytes -= old.block.contents.length;
-      old.block.release();
-    }
+  /** Blocks the cache holds. */
+  get blocks(): number {
+    return this.count;
   }
 
-  /** Releases every block. */
-  clear(): void {
-    for (const node of this.nodes.values()) node.block.release();
-    this.nodes.clear();
-    this.newest = this.oldest = null;
-    this.bytes = 0;
+  /** A fresh id for one open table's blocks (LevelDB's Cache::NewId). */
+  newTableId(): number {
+    const id = ++this.lastTableId;
+    this.tables.set(id, new Map());
+    return id;
   }
 
-  private pushNewest(node: Node): void {
-    node.prev = null;
-    node.next = this.newest;
-    if (this.newest !== null) this.newest.prev = node;
-    this.newest = node;
-    this.oldest ??= node;
+  /** The block of table at offset, pinned and made the newest; undefined when not cached. */
+  lookup(table: number, offset: number): PinnedBlock | undefined {
+    const entry = this.tableEntries(table).get(offset);
+    if (entry === undefined) return undefined;
+    entry.pins++;
+    this.lru.touch(entry);
+    return entry;
   }
 
-  private unlink(node: Node): void {
-    if (node.prev !== null) node.prev.next = node.next;
-    else this.newest = node.next;
-    if (node.next !== null) node.next.prev = node.prev;
-    else this.oldest = node.prev;
-    node.prev = node.next = null;
+  /** Caches a block just loaded and returns it pinned; then evicts the oldest while over the limit. */
+  insert(table: number, offset: number, block: LoadedBlock): PinnedBlock {
+    const entries = this.tableEntries(table);
+    const old = entries.get(offset);
+    if (old !== undefined) this.evict(old);
+    const entry: Entry = { block, table: entries, offset, pins: 1, cached: true, newer: null, older: null };
+    entries.set(offset, entry);
+    this.lru.pushNewest(entry);
+    this.held += block.contents.length;
+    this.count++;
+    for (let oldest = this.lru.oldest; this.held > this.limit && oldest !== null; oldest = this.lru.oldest) this.evict(oldest);
+    return entry;
+  }
+
+  /** Gives back a block from lookup or insert; one evicted meanwhile is released at its last unpin. */
+  unpin(pinned: PinnedBlock): void {
+    const entry = pinned as Entry;
+    if (entry.pins <= 0) throw new Error(`block cache: unpin of the block at ${entry.offset}, which is not pinned`);
+    if (--entry.pins === 0 && !entry.cached) entry.block.release();
+  }
+
+  /** Drops every block of a table that is closing; its id is not used again. */
+  dropTable(table: number): void {
+    for (const entry of this.tableEntries(table).values()) this.evict(entry);
+    this.tables.delete(table);
+  }
+
+  private evict(entry: Entry): void {
+    entry.cached = false;
+    entry.table.delete(entry.offset);
+    this.lru.remove(entry);
+    this.held -= entry.block.contents.length;
+    this.count--;
+    if (entry.pins === 0) entry.block.release();
+  }
+
+  private tableEntries(table: number): Map<number, Entry> {
+    const entries = this.tables.get(table);
+    if (entries === undefined) throw new Error(`block cache: table id ${table} is not open`);
+    return entries;
   }
 }

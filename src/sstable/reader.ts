@@ -10,7 +10,7 @@ import { KeyOrder, type Kernels, type LoadedBlock, type LoadedFilter } from "../
 import { SnappyFormatError } from "../kernels/snappy.js";
 import { crc32cUnmask } from "../kernels/js.js";
 import { decodeFixed32 } from "../kernels/coding.js";
-import { BlockCache } from "./block-cache.js";
+import { BlockCache, type PinnedBlock } from "./block-cache.js";
 import { BlockIterator, seekInBlock, type Entry } from "./block.js";
 import { CorruptionError, UnsupportedError } from "./errors.js";
 import type { RandomAccessFile } from "./file.js";
@@ -28,7 +28,9 @@ export interface TableReaderOptions {
   readonly kernels: Kernels;
   /** Bytes to read from the end on open; a writer's tailSize gives one read. Default 512 KiB. */
   readonly tailSizeHint?: number;
-  /** Data blocks kept decoded, by bytes (default 8 MiB). */
+  /** The block cache shared with other tables; without it the table has one of its own. */
+  readonly blockCache?: BlockCache;
+  /** The limit of a table's own block cache, in bytes (default 8 MiB); unused with blockCache. */
   readonly blockCacheBytes?: number;
 }
 
@@ -68,6 +70,10 @@ export class Table {
   private readonly index: TableIndex;
   private readonly filter: LoadedFilter | null;
   private readonly cache: BlockCache;
+  /** This table's id in the cache: its blocks' keys are (cacheId, block offset). */
+  private readonly cacheId: number;
+  /** The block dataBlock() handed out last, pinned until the next call or close. */
+  private borrowed: PinnedBlock | null = null;
   private readonly kernels: Kernels;
 
   private constructor(
@@ -75,7 +81,7 @@ export class Table {
     options: TableReaderOptions,
   ) {
     this.kernels = options.kernels;
-    this.cache = new BlockCache(options.blockCacheBytes ?? DEFAULT_CACHE);
+    this.cache = options.blockCache ?? new BlockCache(options.blockCacheBytes ?? DEFAULT_CACHE);
     const size = file.size;
     const window = Math.min(size, Math.max(options.tailSizeHint ?? DEFAULT_TAIL, 64));
     this.tailOffset = size - window;
@@ -97,6 +103,7 @@ export class Table {
       throw err;
     }
     this.openReads = this.reads;
+    this.cacheId = this.cache.newTableId();
   }
 
   /** Opens a table; the Table owns `file` from then on, and closes it if opening fails. */
@@ -122,13 +129,18 @@ export class Table {
     const target = lookupKey(userKey);
     const handle = this.index.find(target, userKey);
     if (handle === null) return this.miss(bloomChecked, this.reads - before);
-    const block = this.dataBlock(handle);
-    const e = seekInBlock(block, target, KeyOrder.INTERNAL, this.file.name, handle.offset);
-    // the entry found must be userKey's: compare its user-key part in place
-    if (e === null || !isUserKeyOf(e.key, userKey, this.file.name, handle.offset)) return this.miss(bloomChecked, this.reads - before);
-    const deleted = e.key[e.key.length - 8] === ValueKind.DELETION;
-    const value = deleted ? null : block.contents.slice(e.valueOffset, e.valueOffset + e.valueLength);
-    return { found: !deleted, value, deleted, bloomChecked, diskReads: this.reads - before };
+    const pinned = this.pinDataBlock(handle);
+    try {
+      const block = pinned.block;
+      const e = seekInBlock(block, target, KeyOrder.INTERNAL, this.file.name, handle.offset);
+      // the entry found must be userKey's: compare its user-key part in place
+      if (e === null || !isUserKeyOf(e.key, userKey, this.file.name, handle.offset)) return this.miss(bloomChecked, this.reads - before);
+      const deleted = e.key[e.key.length - 8] === ValueKind.DELETION;
+      const value = deleted ? null : block.contents.slice(e.valueOffset, e.valueOffset + e.valueLength);
+      return { found: !deleted, value, deleted, bloomChecked, diskReads: this.reads - before };
+    } finally {
+      this.cache.unpin(pinned);
+    }
   }
 
   private miss(bloomChecked: boolean, diskReads: number): GetResult {
@@ -150,17 +162,28 @@ export class Table {
     return this.index.handles();
   }
 
-  /** The contents of the data block at handle: from the cache, or read, verified and decoded. */
+  /**
+   * The data block at handle: from the cache, or read, verified and loaded. It stays loaded (its
+   * seeks valid) until this table's next dataBlock() call or close; its contents, plain memory,
+   * stay valid after that, which is all a BlockIterator needs once positioned.
+   */
   dataBlock(handle: BlockHandle): LoadedBlock {
-    const cached = this.cache.get(handle.offset);
+    const pinned = this.pinDataBlock(handle);
+    if (this.borrowed !== null) this.cache.unpin(this.borrowed);
+    this.borrowed = pinned;
+    return pinned.block;
+  }
+
+  /** The data block at handle, pinned in the cache: the caller unpins it. */
+  private pinDataBlock(handle: BlockHandle): PinnedBlock {
+    const cached = this.cache.lookup(this.cacheId, handle.offset);
     if (cached !== undefined) return cached;
     if (handle.offset + handle.size + BLOCK_TRAILER_SIZE > this.dataEnd) {
       throw new CorruptionError(this.file.name, handle.offset, `data block handle (size ${handle.size}) runs past the data's end at ${this.dataEnd}`);
     }
     const raw = this.readFile(handle.offset, handle.size + BLOCK_TRAILER_SIZE);
     const block = this.kernels.loadBlock(this.verify(handle, raw, "data"));
-    this.cache.add(handle.offset, block);
-    return block;
+    return this.cache.insert(this.cacheId, handle.offset, block);
   }
 
   /** Reads and verifies any block, for checks and layouts; counts as a read unless in the tail. */
@@ -172,8 +195,11 @@ export class Table {
     return this.verify(handle, this.readFile(handle.offset, handle.size + BLOCK_TRAILER_SIZE), what);
   }
 
+  /** Closes the file and releases the table's memory, its blocks in the cache included. */
   close(): void {
-    this.cache.clear();
+    if (this.borrowed !== null) this.cache.unpin(this.borrowed);
+    this.borrowed = null;
+    this.cache.dropTable(this.cacheId);
     this.index.release();
     this.filter?.release();
     this.file.close();
