@@ -1,12 +1,12 @@
 // The stdio node (PROTOCOL.md section 2): lines in, one reply line out per request, in request order.
 //
-// Requests run in request order. Most wait for every request before them to finish, so each sees
-// the effects of all earlier ones (a lookup after a flush finds the new table). Types listed as
-// concurrent (memtable_put) start as soon as the last non-concurrent request before them is done,
-// without waiting for each other: their synchronous part (log append, MemTable insert) still runs in
-// request order, and their waits for the disk overlap, so pipelined puts share one fsync (group
-// commit). Replies are formatted and written strictly in request order, whatever order the work
-// finishes in; msg_ids follow the written lines.
+// Requests run in request order (pipeline.ts). Most wait for every request before them to finish,
+// so each sees the effects of all earlier ones (a lookup after a flush finds the new table). Types
+// listed as concurrent (memtable_put) start as soon as the last non-concurrent request before them
+// is done, without waiting for each other: their synchronous part (log append, MemTable insert)
+// still runs in request order, and their waits for the disk overlap, so pipelined puts share one
+// fsync (group commit). Replies are formatted and written strictly in request order, whatever
+// order the work finishes in; msg_ids follow the written lines.
 //
 // - Blank lines (spaces, tabs, "\r" only) are ignored. A line that is not a message is logged, and
 //   answered with error 12 when it carries a usable src and body.msg_id (salvage.ts; a line over
@@ -14,15 +14,17 @@
 // - Unknown type: error 10. ProtocolError from a handler: its code and text. Anything else a
 //   handler (or the formatting of its reply) throws: error 13 with the message as text, the stack
 //   on the log. The node never stops on bad input.
-// - Output: each reply is one write of line + "\n"; when the stream asks us to wait (write() returns
-//   false) we wait for "drain", and at most MAX_IN_FLIGHT requests are read ahead of the replies
-//   written. At the end of input, runNode resolves once every reply has been handed to the OS. A
-//   failing output (EPIPE: the reader went away) rejects runNode.
+// - Input is read a chunk at a time while the lines held (read, not yet answered) stay under
+//   `readAheadBytes` and MAX_IN_FLIGHT requests, and the output is not asking us to wait for
+//   "drain" (line-writer.ts). At the end of input, runNode resolves once every reply has been
+//   handed to the OS. A failing output (EPIPE: the reader went away) rejects runNode.
 
 import type { Writable } from "node:stream";
-import { coreHandlers, type HandlerContext, type HandlerTable, type NodeState } from "./handlers.js";
-import { type InputChunk, type InputLine, readLines } from "./lines.js";
+import { coreHandlers, type Handler, type HandlerContext, type HandlerTable, type NodeState } from "./handlers.js";
+import { LineWriter } from "./line-writer.js";
+import { type InputChunk, type InputLine, LineSplitter, toBuffer } from "./lines.js";
 import { DEFAULT_NODE_OPTIONS, type NodeOptions } from "./options.js";
+import { type Job, RequestPipeline, type RequestRunner } from "./pipeline.js";
 import {
   ErrorCode,
   errorPayload,
@@ -36,6 +38,7 @@ import {
   type ReplyPayload,
   type ReplyTarget,
   type Request,
+  type RequestBody,
   targetOfRequest,
 } from "./protocol.js";
 
@@ -58,48 +61,47 @@ export interface NodeIO {
   readonly options?: Partial<NodeOptions>;
 }
 
-/** One request's work: the reply target, and the payload once the handler is done. */
-export interface Job {
-  readonly target: ReplyTarget;
-  readonly type: string | null;
-  /** Runs the handler; never rejects: failures become error payloads. */
-  readonly run: () => Promise<ReplyPayload>;
-}
-
 /** Serves the protocol until the input ends; resolves when every reply is written. */
 export async function runNode(io: NodeIO): Promise<void> {
-  const node = new ProtocolNode(io.handlers ?? coreHandlers, { ...DEFAULT_NODE_OPTIONS, ...io.options }, io.log);
-  const concurrent = io.concurrent ?? new Set<string>();
+  const options = { ...DEFAULT_NODE_OPTIONS, ...io.options };
+  const node = new ProtocolNode(io.handlers ?? coreHandlers, options, io.log);
   const writer = new LineWriter(io.output);
-  // `written` settles once every earlier request is done and its reply queued: what a
-  // non-concurrent request waits for. `barrier` is the last non-concurrent request.
-  let written: Promise<void> = Promise.resolve();
-  let barrier: Promise<unknown> = Promise.resolve();
-  let inFlight = 0;
-  for await (const line of readLines(io.input, { maxBytes: MAX_LINE_BYTES, headBytes: OVERLONG_HEAD_BYTES })) {
-    const job = node.job(line);
-    if (job === null) continue;
-    let payload: Promise<ReplyPayload>;
-    if (job.type !== null && concurrent.has(job.type)) {
-      payload = barrier.then(job.run);
-    } else {
-      payload = written.then(job.run);
-      barrier = payload;
+  const pipeline = new RequestPipeline(node, io.concurrent ?? new Set<string>(), writer, { readAheadBytes: options.readAheadBytes, maxRequests: MAX_IN_FLIGHT });
+  const splitter = new LineSplitter({ maxBytes: MAX_LINE_BYTES, headBytes: OVERLONG_HEAD_BYTES });
+  const chunks = chunksOf(io.input);
+  let ended = false;
+  try {
+    for (;;) {
+      await pipeline.roomToRead(splitter.partialBytes);
+      const next = await chunks.next();
+      if (next.done === true) break;
+      pipeline.add(splitter.push(toBuffer(next.value)));
     }
-    inFlight++;
-    written = written.then(async () => {
-      const reply = node.reply(job.target, await payload, job.type);
-      inFlight--;
-      await writer.write(reply);
-    });
-    if (inFlight >= MAX_IN_FLIGHT) await written;
+    ended = true;
+  } finally {
+    if (!ended) await chunks.return?.();
   }
-  await written;
+  const last = splitter.end();
+  if (last !== null) pipeline.add([last]);
+  await pipeline.finished();
   await writer.flush();
 }
 
+function chunksOf(input: AsyncIterable<InputChunk> | Iterable<InputChunk>): AsyncIterator<InputChunk> | Iterator<InputChunk> {
+  return Symbol.asyncIterator in input ? input[Symbol.asyncIterator]() : input[Symbol.iterator]();
+}
+
+/** A request (or a rejected line's error reply) on its way through the pipeline. */
+interface NodeJob extends Job {
+  readonly lineNumber: number;
+  readonly body: RequestBody | null;
+  readonly handler: Handler | null;
+  /** The reply of a job without a handler. */
+  readonly fixed: ReplyPayload | null;
+}
+
 /** The protocol state machine: one input line in, at most one reply out. */
-export class ProtocolNode {
+export class ProtocolNode implements RequestRunner<NodeJob> {
   readonly state: NodeState = { nodeId: null, nodeIds: [] };
   private readonly ctx: HandlerContext;
   private nextMsgId = 0;
@@ -113,27 +115,40 @@ export class ProtocolNode {
   }
 
   /** The work one input line asks for, or null when it gets no reply. */
-  job(line: InputLine): Job | null {
+  job(line: InputLine): NodeJob | null {
     if (line.kind === "overlong") return this.reject(line.number, rejectOverlong(line.length, line.head));
     if (isBlankLine(line.bytes)) return null;
     const parsed = parseLine(line.bytes);
     return parsed.ok ? this.dispatch(line.number, parsed.request) : this.reject(line.number, parsed);
   }
 
+  start(job: NodeJob): ReplyPayload | PromiseLike<ReplyPayload> {
+    if (job.handler === null) return job.fixed!;
+    try {
+      return job.handler(job.body!, this.ctx);
+    } catch (err) {
+      return this.failed(job, err);
+    }
+  }
+
+  failed(job: NodeJob, err: unknown): ReplyPayload {
+    return this.errorPayloadFor(err, job.lineNumber, job.type ?? "request");
+  }
+
   /** Formats a reply with the next msg_id; a reply that cannot be formatted becomes error 13. */
-  reply(target: ReplyTarget, payload: ReplyPayload, type: string | null = null): string {
-    const from = this.state.nodeId ?? target.dest ?? "";
+  reply(job: NodeJob, payload: ReplyPayload): string {
+    const from = this.state.nodeId ?? job.dest ?? "";
     let line: string;
     try {
-      line = formatReply(from, target, payload, this.nextMsgId);
+      line = formatReply(from, job, payload, this.nextMsgId);
     } catch (err) {
-      line = formatReply(from, target, this.errorPayloadFor(err, 0, `${type ?? "request"} reply`), this.nextMsgId);
+      line = formatReply(from, job, this.errorPayloadFor(err, 0, `${job.type ?? "request"} reply`), this.nextMsgId);
     }
     this.nextMsgId++;
     return line;
   }
 
-  private reject(lineNumber: number, rejection: Rejection): Job | null {
+  private reject(lineNumber: number, rejection: Rejection): NodeJob | null {
     const { reason, detail, target } = rejection;
     const what = `line ${lineNumber}: ${reason}${detail === undefined ? "" : ` (${detail})`}`;
     if (target === null) {
@@ -141,27 +156,17 @@ export class ProtocolNode {
       return null;
     }
     this.log(`${what}; error 12 to ${target.src} msg_id ${target.msgId}`);
-    const payload = errorPayload(ErrorCode.MALFORMED_REQUEST, reason);
-    return { target, type: null, run: () => Promise.resolve(payload) };
+    return answeredJob(target, null, lineNumber, errorPayload(ErrorCode.MALFORMED_REQUEST, reason));
   }
 
-  private dispatch(lineNumber: number, request: Request): Job {
+  private dispatch(lineNumber: number, request: Request): NodeJob {
     const { type } = request.body;
-    const target = targetOfRequest(request);
     const handler = Object.hasOwn(this.handlers, type) ? this.handlers[type] : undefined;
     if (handler === undefined) {
       this.log(`line ${lineNumber}: unsupported message type: ${type}; error 10`);
-      const payload = errorPayload(ErrorCode.NOT_SUPPORTED, `unsupported message type: ${type}`);
-      return { target, type, run: () => Promise.resolve(payload) };
+      return answeredJob(targetOfRequest(request), type, lineNumber, errorPayload(ErrorCode.NOT_SUPPORTED, `unsupported message type: ${type}`));
     }
-    const run = async () => {
-      try {
-        return await handler(request.body, this.ctx);
-      } catch (err) {
-        return this.errorPayloadFor(err, lineNumber, type);
-      }
-    };
-    return { target, type, run };
+    return requestJob(request, lineNumber, handler);
   }
 
   /** A handler's exception (or its reply's, when that cannot be formatted) as an error reply. */
@@ -176,81 +181,14 @@ export class ProtocolNode {
   }
 }
 
-/**
- * Writes lines to a Writable, honouring backpressure; remembers the first stream error. Lines are
- * gathered and handed to the stream together once per turn of the event loop (or every 64 KiB):
- * one write per reply cost a system call each and was a fifth of a put's time.
- */
-class LineWriter {
-  private failure: Error | null = null;
-  private last: Promise<void> = Promise.resolve();
-  private pending: string[] = [];
-  private pendingChars = 0;
-  private scheduled = false;
-  private draining: Promise<void> | null = null;
-
-  constructor(private readonly out: Writable) {
-    out.on("error", (err: Error) => {
-      this.failure ??= err;
-    });
-  }
-
-  /** Queues a line; resolves at once unless the stream asked us to wait. */
-  async write(line: string): Promise<void> {
-    this.check();
-    this.pending.push(line);
-    this.pendingChars += line.length + 1;
-    if (this.pendingChars >= BATCH_CHARS) this.writePending();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.writePending();
-      });
-    }
-    if (this.draining !== null) await this.draining;
-  }
-
-  /** Resolves when every line written so far has been handed on. */
-  async flush(): Promise<void> {
-    this.writePending();
-    this.check();
-    await this.last;
-  }
-
-  private writePending(): void {
-    if (this.pending.length === 0 || this.failure !== null || this.out.destroyed) return;
-    const chunk = `${this.pending.join("\n")}\n`;
-    this.pending = [];
-    this.pendingChars = 0;
-    let settle!: (err: Error | null | undefined) => void;
-    this.last = new Promise((resolve, reject) => {
-      settle = (err) => (err ? reject(err) : resolve());
-    });
-    this.last.catch(() => {}); // surfaced by check() or flush()
-    if (!this.out.write(chunk, (err) => settle(err)) && this.draining === null) {
-      this.draining = this.drain().finally(() => (this.draining = null));
-      this.draining.catch(() => {});
-    }
-  }
-
-  private check(): void {
-    if (this.failure !== null) throw this.failure;
-    if (this.out.destroyed || this.out.writableEnded) throw new Error("output closed");
-  }
-
-  private drain(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const done = (err?: Error) => {
-        this.out.off("drain", onDrain).off("error", done).off("close", onClose);
-        if (err) reject(err);
-        else resolve();
-      };
-      const onDrain = () => done();
-      const onClose = () => done(this.failure ?? new Error("output closed"));
-      this.out.on("drain", onDrain).on("error", done).on("close", onClose);
-    });
-  }
+/** A request to run: its handler gets its body. */
+function requestJob(request: Request, lineNumber: number, handler: Handler): NodeJob {
+  const { src, dest, body } = request;
+  return { src, dest, msgId: body.msg_id, type: body.type, lineNumber, body, handler, fixed: null };
 }
 
-const BATCH_CHARS = 64 * 1024;
+/** A line whose reply is known without running anything (an error). */
+function answeredJob(target: ReplyTarget, type: string | null, lineNumber: number, payload: ReplyPayload): NodeJob {
+  const { src, dest, msgId } = target;
+  return { src, dest, msgId, type, lineNumber, body: null, handler: null, fixed: payload };
+}
