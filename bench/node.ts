@@ -33,6 +33,8 @@ export interface NodeRow {
   /** node-put-ephemeral: the minimal line loop's rate measured alongside, and ours over it. */
   readonly line_loop_per_second?: number;
   readonly over_line_loop?: number;
+  /** The same by CPU time per put (the loop's over ours). */
+  readonly over_line_loop_cpu?: number;
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -75,6 +77,13 @@ class NodeProcess {
     const reply = new Promise<string>((resolve) => this.waiters.set(msgId, resolve));
     await this.send(`${JSON.stringify({ src: "c0", dest: "n1", body: { ...body, msg_id: msgId } })}\n`);
     return reply;
+  }
+
+  /** CPU seconds (user + system) the process has used so far (Linux /proc, clock ticks of 10 ms). */
+  cpuSeconds(): number {
+    const stat = readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from the 3rd on
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (14th, 15th)
   }
 
   /** Resident and peak resident memory, MiB (Linux /proc). */
@@ -158,17 +167,27 @@ async function putWorkload(name: string, kernels: string, n: number, durable: bo
   return row(name, kernels, n, r.ns, r.idle, r.hwm, durable ? "fsync per group of pipelined puts" : "");
 }
 
+interface TimedPuts {
+  readonly ns: number;
+  /** CPU time of the child over the same span, ns: less disturbed by other load than `ns`. */
+  readonly cpuNs: number;
+  readonly idle: number;
+  readonly hwm: number;
+}
+
 /** One process started, init answered, then `input` (puts) written and every reply read: timed. */
-async function timedPuts(args: string[], script: string, input: Buffer): Promise<{ ns: number; idle: number; hwm: number }> {
+async function timedPuts(args: string[], script: string, input: Buffer): Promise<TimedPuts> {
   const n = countLines(input);
   const { node, idle } = await started(args, script);
+  const cpu0 = node.cpuSeconds();
   const t0 = process.hrtime.bigint();
   await node.sendAll(input);
   await node.repliesReach(1 + n);
   const ns = Number(process.hrtime.bigint() - t0);
+  const cpuNs = (node.cpuSeconds() - cpu0) * 1e9;
   const { hwm } = node.memory();
   await node.end();
-  return { ns, idle, hwm };
+  return { ns, cpuNs, idle, hwm };
 }
 
 function countLines(input: Buffer): number {
@@ -185,19 +204,22 @@ function countLines(input: Buffer): number {
 async function putsBesideLineLoop(kernels: string, n: number, rounds: number): Promise<NodeRow[]> {
   const input = putInput(1, n);
   const args = ["--kernels", kernels, "--memtable-bytes", String(1 << 30)];
-  const loop: { ns: number; idle: number; hwm: number }[] = [];
-  const ours: { ns: number; idle: number; hwm: number }[] = [];
+  const loop: TimedPuts[] = [];
+  const ours: TimedPuts[] = [];
   for (let i = 0; i < rounds; i++) {
     loop.push(await timedPuts([], LINE_LOOP, input));
     ours.push(await timedPuts(args, CLI, input));
   }
-  const mid = (xs: { ns: number; idle: number; hwm: number }[]) => [...xs].sort((a, b) => a.ns - b.ns)[xs.length >> 1]!;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const mid = (xs: TimedPuts[]) => [...xs].sort((a, b) => a.ns - b.ns)[xs.length >> 1]!;
   const [l, o] = [mid(loop), mid(ours)];
   const ratio = l.ns / o.ns;
+  const cpuRatio = median(loop.map((r) => r.cpuNs)) / median(ours.map((r) => r.cpuNs));
+  const cpuNote = (xs: TimedPuts[]) => `CPU ${(median(xs.map((r) => r.cpuNs)) / n / 1000).toFixed(2)} us/put`;
   const runs = `median of ${rounds} alternating rounds`;
-  const node = { ...row("node-put-ephemeral", kernels, n, o.ns, o.idle, o.hwm, `${runs}; ${ratio.toFixed(2)}x the line loop's rate`), runs: rounds };
-  const base = { ...row("node-put-ephemeral", LINE_LOOP_IMPL, n, l.ns, l.idle, l.hwm, `readline + JSON.parse + one reply line, beside the ${kernels} node`), runs: rounds };
-  return [{ ...node, line_loop_per_second: base.per_second, over_line_loop: ratio }, base];
+  const node = { ...row("node-put-ephemeral", kernels, n, o.ns, o.idle, o.hwm, `${runs}; ${cpuNote(ours)}; ${ratio.toFixed(2)}x the line loop's rate, ${cpuRatio.toFixed(2)}x its CPU per put`), runs: rounds };
+  const base = { ...row("node-put-ephemeral", LINE_LOOP_IMPL, n, l.ns, l.idle, l.hwm, `${cpuNote(loop)}; readline + JSON.parse + one reply line, beside the ${kernels} node`), runs: rounds };
+  return [{ ...node, line_loop_per_second: base.per_second, over_line_loop: ratio, over_line_loop_cpu: cpuRatio }, base];
 }
 
 async function flushWorkload(name: string, kernels: string, bytes: number, lookups: number): Promise<NodeRow[]> {
@@ -282,7 +304,7 @@ export function nodeTargetLines(rows: readonly NodeRow[]): string[] {
     if (eph) lines.push(`# targets, ${impl}: ephemeral puts ${Math.round(eph.per_second)}/s (>= 200000: ${verdict(eph.per_second >= 200_000)})`);
     if (eph?.over_line_loop !== undefined) {
       const loop = Math.round(eph.line_loop_per_second!);
-      lines.push(`# targets, ${impl}: ephemeral puts ${eph.over_line_loop.toFixed(2)}x the minimal line loop's ${loop}/s, same input (>= 0.5x: ${verdict(eph.over_line_loop >= 0.5)})`);
+      lines.push(`# targets, ${impl}: ephemeral puts ${eph.over_line_loop.toFixed(2)}x the minimal line loop's ${loop}/s, same input (>= 0.5x: ${verdict(eph.over_line_loop >= 0.5)}); by CPU per put ${eph.over_line_loop_cpu!.toFixed(2)}x`);
     }
     if (eph && dur) {
       const share = dur.per_second / eph.per_second;
