@@ -3,7 +3,9 @@
 // replies read back. Figures per workload: requests per second (from the first request written to
 // the last reply read), and the child's peak RSS (VmHWM from /proc, Linux) against its idle RSS.
 //
-//   node-put-ephemeral   N memtable_put, ephemeral store, MemTable large enough not to flush
+//   node-put-ephemeral   N memtable_put, ephemeral store, MemTable large enough not to flush;
+//                        run in alternating rounds with the minimal line loop (line-loop.ts) on
+//                        the same input, and reported as a ratio of its rate (issue 7 item 13)
 //   node-put-durable     the same with --data-dir: each put acknowledged after its fsync, pipelined
 //                        so that puts share fsyncs (group commit)
 //   node-flush-4mib      sstable_flush of a 4 MiB MemTable (filled by puts first, untimed)
@@ -28,28 +30,41 @@ export interface NodeRow {
   readonly peak_rss_mib: number;
   readonly idle_rss_mib: number;
   readonly note: string;
+  /** node-put-ephemeral: the minimal line loop's rate measured alongside, and ours over it. */
+  readonly line_loop_per_second?: number;
+  readonly over_line_loop?: number;
+  /** The same by CPU time per put (the loop's over ours). */
+  readonly over_line_loop_cpu?: number;
 }
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli.js");
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CLI = join(HERE, "..", "src", "cli.js");
+const LINE_LOOP = join(HERE, "line-loop.js");
+/** The impl name of the minimal line loop's rows. */
+export const LINE_LOOP_IMPL = "line-loop";
 const VALUE = "v".repeat(64);
 
-/** A running node: send lines, await the reply to a msg_id, read its memory figures. */
+/** A running node (or the line loop): send lines, await the reply to a msg_id, read its memory figures. */
 class NodeProcess {
   private readonly child: ChildProcessWithoutNullStreams;
-  private buffer = "";
+  private tail: Buffer = Buffer.alloc(0);
   private readonly waiters = new Map<number, (line: string) => void>();
   private replies = 0;
   private countWaiter: { n: number; resolve: () => void } | null = null;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [CLI, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    this.child.stdout.setEncoding("utf8");
-    this.child.stdout.on("data", (chunk: string) => this.onData(chunk));
+  constructor(args: string[], script = CLI) {
+    this.child = spawn(process.execPath, [script, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    this.child.stdout.on("data", (chunk: Buffer) => this.onData(chunk));
     this.child.stderr.resume();
   }
 
-  send(lines: string): Promise<void> {
+  send(lines: string | Buffer): Promise<void> {
     return new Promise((resolve) => (this.child.stdin.write(lines) ? resolve() : this.child.stdin.once("drain", resolve)));
+  }
+
+  /** Writes `input` in 1 MiB pieces, each after the pipe has taken the last. */
+  async sendAll(input: Buffer): Promise<void> {
+    for (let p = 0; p < input.length; p += 1 << 20) await this.send(input.subarray(p, p + (1 << 20)));
   }
 
   /** Resolves when `n` replies have arrived in all. */
@@ -62,6 +77,13 @@ class NodeProcess {
     const reply = new Promise<string>((resolve) => this.waiters.set(msgId, resolve));
     await this.send(`${JSON.stringify({ src: "c0", dest: "n1", body: { ...body, msg_id: msgId } })}\n`);
     return reply;
+  }
+
+  /** CPU seconds (user + system) the process has used so far (Linux /proc, clock ticks of 10 ms). */
+  cpuSeconds(): number {
+    const stat = readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from the 3rd on
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (14th, 15th)
   }
 
   /** Resident and peak resident memory, MiB (Linux /proc). */
@@ -77,25 +99,32 @@ class NodeProcess {
     await exited;
   }
 
-  private onData(chunk: string): void {
-    this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf("\n")) >= 0) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
+  /**
+   * Counts reply lines; decodes one only while a request() waits for a reply. The bench shares
+   * the machine's cores with the child, so reading N pipelined replies costs a newline scan.
+   */
+  private onData(chunk: Buffer): void {
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
       this.replies++;
-      const m = /"in_reply_to": (\d+)/.exec(line);
-      const id = m === null ? -1 : Number(m[1]);
-      const w = this.waiters.get(id);
-      if (w !== undefined) {
-        this.waiters.delete(id);
-        w(line);
-      }
+      if (this.waiters.size > 0) this.answer(Buffer.concat([this.tail, chunk.subarray(start, nl)]).toString("utf8"));
+      this.tail = Buffer.alloc(0);
+      start = nl + 1;
     }
+    if (start < chunk.length) this.tail = Buffer.concat([this.tail, chunk.subarray(start)]);
     if (this.countWaiter !== null && this.replies >= this.countWaiter.n) {
       const { resolve } = this.countWaiter;
       this.countWaiter = null;
       resolve();
+    }
+  }
+
+  private answer(line: string): void {
+    const m = /"in_reply_to": (\d+)/.exec(line);
+    const w = this.waiters.get(m === null ? -1 : Number(m[1]));
+    if (w !== undefined) {
+      this.waiters.delete(Number(m![1]));
+      w(line);
     }
   }
 }
@@ -103,19 +132,22 @@ class NodeProcess {
 const putLine = (i: number, msgId: number) =>
   `{"src": "c0", "dest": "n1", "body": {"type": "memtable_put", "msg_id": ${msgId}, "key": "user:${String(i).padStart(10, "0")}", "value": "${VALUE}"}}\n`;
 
-/** Writes puts msg_id from..to-1 in chunks; resolves when all replies are in. */
+/** The lines of `count` puts of keys firstKey.. with msg_ids firstMsgId.. */
+function putInput(firstMsgId: number, count: number, firstKey = 0): Buffer {
+  const parts: string[] = [];
+  for (let j = 0; j < count; j++) parts.push(putLine(firstKey + j, firstMsgId + j));
+  return Buffer.from(parts.join(""));
+}
+
+/** Writes puts msg_id first..first+count-1 (generated 50k at a time); resolves when all replies are in. */
 async function pipelinedPuts(node: NodeProcess, first: number, count: number, repliesBefore: number): Promise<void> {
-  const CHUNK = 1000;
-  for (let i = 0; i < count; i += CHUNK) {
-    let text = "";
-    for (let j = i; j < Math.min(count, i + CHUNK); j++) text += putLine(j, first + j);
-    await node.send(text);
-  }
+  const STEP = 50_000;
+  for (let i = 0; i < count; i += STEP) await node.sendAll(putInput(first + i, Math.min(STEP, count - i), i));
   await node.repliesReach(repliesBefore + count);
 }
 
-async function started(args: string[]): Promise<{ node: NodeProcess; idle: number }> {
-  const node = new NodeProcess(args);
+async function started(args: string[], script = CLI): Promise<{ node: NodeProcess; idle: number }> {
+  const node = new NodeProcess(args, script);
   await node.request({ type: "init", node_id: "n1", node_ids: ["n1"] }, 0);
   return { node, idle: node.memory().rss };
 }
@@ -130,14 +162,64 @@ const entriesFor = (bytes: number) => Math.ceil(bytes / (15 + 64 + 16));
 async function putWorkload(name: string, kernels: string, n: number, durable: boolean): Promise<NodeRow> {
   const dir = durable ? mkdtempSync(join(tmpdir(), "wasm-lsm-bench-")) : null;
   const args = ["--kernels", kernels, "--memtable-bytes", String(1 << 30), ...(dir ? ["--data-dir", dir] : [])];
-  const { node, idle } = await started(args);
+  const r = await timedPuts(args, CLI, putInput(1, n));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  return row(name, kernels, n, r.ns, r.idle, r.hwm, durable ? "fsync per group of pipelined puts" : "");
+}
+
+interface TimedPuts {
+  readonly ns: number;
+  /** CPU time of the child over the same span, ns: less disturbed by other load than `ns`. */
+  readonly cpuNs: number;
+  readonly idle: number;
+  readonly hwm: number;
+}
+
+/** One process started, init answered, then `input` (puts) written and every reply read: timed. */
+async function timedPuts(args: string[], script: string, input: Buffer): Promise<TimedPuts> {
+  const n = countLines(input);
+  const { node, idle } = await started(args, script);
+  const cpu0 = node.cpuSeconds();
   const t0 = process.hrtime.bigint();
-  await pipelinedPuts(node, 1, n, 1);
+  await node.sendAll(input);
+  await node.repliesReach(1 + n);
   const ns = Number(process.hrtime.bigint() - t0);
+  const cpuNs = (node.cpuSeconds() - cpu0) * 1e9;
   const { hwm } = node.memory();
   await node.end();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  return row(name, kernels, n, ns, idle, hwm, durable ? "fsync per group of pipelined puts" : "");
+  return { ns, cpuNs, idle, hwm };
+}
+
+function countLines(input: Buffer): number {
+  let n = 0;
+  for (let p = input.indexOf(0x0a); p >= 0; p = input.indexOf(0x0a, p + 1)) n++;
+  return n;
+}
+
+/**
+ * Ephemeral puts beside the minimal line loop, on the same input bytes, in alternating rounds
+ * (loop, node, loop, node, ...): each figure is its median, so a burst of other load on the
+ * machine touches both. Rows: the node's, with its rate over the loop's, and the loop's.
+ */
+async function putsBesideLineLoop(kernels: string, n: number, rounds: number): Promise<NodeRow[]> {
+  const input = putInput(1, n);
+  const args = ["--kernels", kernels, "--memtable-bytes", String(1 << 30)];
+  const loop: TimedPuts[] = [];
+  const ours: TimedPuts[] = [];
+  for (let i = 0; i < rounds; i++) {
+    loop.push(await timedPuts([], LINE_LOOP, input));
+    ours.push(await timedPuts(args, CLI, input));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const mid = (xs: TimedPuts[]) => [...xs].sort((a, b) => a.ns - b.ns)[xs.length >> 1]!;
+  const [l, o] = [mid(loop), mid(ours)];
+  const ratio = l.ns / o.ns;
+  const cpuRatio = median(loop.map((r) => r.cpuNs)) / median(ours.map((r) => r.cpuNs));
+  const cpuNote = (xs: TimedPuts[]) => `CPU ${(median(xs.map((r) => r.cpuNs)) / n / 1000).toFixed(2)} us/put`;
+  const runs = `median of ${rounds} alternating rounds`;
+  const node = { ...row("node-put-ephemeral", kernels, n, o.ns, o.idle, o.hwm, `${runs}; ${cpuNote(ours)}; ${ratio.toFixed(2)}x the line loop's rate, ${cpuRatio.toFixed(2)}x its CPU per put`), runs: rounds };
+  const base = { ...row("node-put-ephemeral", LINE_LOOP_IMPL, n, l.ns, l.idle, l.hwm, `${cpuNote(loop)}; readline + JSON.parse + one reply line, beside the ${kernels} node`), runs: rounds };
+  return [{ ...node, line_loop_per_second: base.per_second, over_line_loop: ratio, over_line_loop_cpu: cpuRatio }, base];
 }
 
 async function flushWorkload(name: string, kernels: string, bytes: number, lookups: number): Promise<NodeRow[]> {
@@ -177,6 +259,8 @@ async function flushWorkload(name: string, kernels: string, bytes: number, looku
 
 export interface NodeBenchOptions {
   readonly puts: number;
+  /** Alternating rounds of node-put-ephemeral and the line loop. */
+  readonly putRounds: number;
   readonly lookups: number;
   readonly big: boolean;
   readonly include: (workload: string) => boolean;
@@ -188,8 +272,8 @@ export async function runNodeWorkloads(o: NodeBenchOptions): Promise<NodeRow[]> 
   const rows: NodeRow[] = [];
   for (const kernels of o.kernels) {
     if (o.include("node-put-ephemeral")) {
-      o.write(`node-put-ephemeral ${kernels}\n`);
-      rows.push(await putWorkload("node-put-ephemeral", kernels, o.puts, false));
+      o.write(`node-put-ephemeral ${kernels}, beside the line loop\n`);
+      rows.push(...(await putsBesideLineLoop(kernels, o.puts, o.putRounds)));
     }
     if (o.include("node-put-durable")) {
       o.write(`node-put-durable ${kernels}\n`);
@@ -211,13 +295,17 @@ export async function runNodeWorkloads(o: NodeBenchOptions): Promise<NodeRow[]> 
 /** The issue's targets for the node workloads, met or missed, one line each. */
 export function nodeTargetLines(rows: readonly NodeRow[]): string[] {
   const lines: string[] = [];
-  for (const impl of new Set(rows.map((r) => r.impl))) {
+  for (const impl of new Set(rows.map((r) => r.impl).filter((impl) => impl !== LINE_LOOP_IMPL))) {
     const of = (w: string) => rows.find((r) => r.workload === w && r.impl === impl);
     const eph = of("node-put-ephemeral");
     const dur = of("node-put-durable");
     const big = of("node-flush-64mib");
     const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
     if (eph) lines.push(`# targets, ${impl}: ephemeral puts ${Math.round(eph.per_second)}/s (>= 200000: ${verdict(eph.per_second >= 200_000)})`);
+    if (eph?.over_line_loop !== undefined) {
+      const loop = Math.round(eph.line_loop_per_second!);
+      lines.push(`# targets, ${impl}: ephemeral puts ${eph.over_line_loop.toFixed(2)}x the minimal line loop's ${loop}/s, same input (>= 0.5x: ${verdict(eph.over_line_loop >= 0.5)}); by CPU per put ${eph.over_line_loop_cpu!.toFixed(2)}x`);
+    }
     if (eph && dur) {
       const share = dur.per_second / eph.per_second;
       lines.push(`# targets, ${impl}: durable pipelined puts ${(share * 100).toFixed(0)}% of ephemeral (>= 50%: ${verdict(share >= 0.5)})`);

@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { Dataset } from "./data.js";
 import { runWorkload } from "./measure.js";
 import type { Measurement, TimingOptions } from "./measure.js";
-import { NODE_WORKLOADS, nodeTargetLines, runNodeWorkloads, type NodeRow } from "./node.js";
+import { LINE_LOOP_IMPL, NODE_WORKLOADS, nodeTargetLines, runNodeWorkloads, type NodeRow } from "./node.js";
 import { runTableWorkloads, TABLE_WORKLOADS, targetLines } from "./tables.js";
 import type { TableWorkload } from "./tables.js";
 import { workloads } from "./workloads.js";
@@ -36,6 +36,8 @@ interface Config {
   readonly maxRunMs: number;
   /** Node workloads: puts and lookups sent through stdio, and whether to flush a 64 MiB MemTable. */
   readonly nodePuts: number;
+  /** Alternating rounds of ephemeral puts and the minimal line loop. */
+  readonly nodePutRounds: number;
   readonly nodeLookups: number;
   readonly nodeBigFlush: boolean;
   /** Entries in the table workloads' tables, and point lookups per run of theirs. */
@@ -45,11 +47,11 @@ interface Config {
 
 const FULL: Config = {
   keys: 1_000_000, runs: 7, warmups: 1, warmupMs: 1000, crcOps: 16_384, maxRunMs: 2000, tableSizes: [50_000, 1_000_000], tableLookups: 200_000,
-  nodePuts: 200_000, nodeLookups: 100_000, nodeBigFlush: true,
+  nodePuts: 200_000, nodePutRounds: 3, nodeLookups: 100_000, nodeBigFlush: true,
 };
 const QUICK: Config = {
   keys: 100_000, runs: 3, warmups: 1, warmupMs: 300, crcOps: 2048, maxRunMs: 1000, tableSizes: [50_000], tableLookups: 200_000,
-  nodePuts: 20_000, nodeLookups: 20_000, nodeBigFlush: false,
+  nodePuts: 20_000, nodePutRounds: 1, nodeLookups: 20_000, nodeBigFlush: false,
 };
 
 interface Row extends Measurement {
@@ -99,11 +101,14 @@ function selectWorkloads(all: Workload[], only: string[] | undefined): { kernels
   };
 }
 
-/** A node workload's figures as a table row. */
-function nodeRow(r: NodeRow): Row {
+/** A node workload's figures as a table row; the line loop's is a peer's, its peer/wasm our rate over its. */
+function nodeRow(r: NodeRow, all: readonly NodeRow[]): Row {
   const rate = r.ops > 1 ? `${Math.round(r.per_second).toLocaleString("en-US")}/s; ` : "";
   const note = `${rate}peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, idle ${r.idle_rss_mib.toFixed(0)} MiB${r.note === "" ? "" : `; ${r.note}`}`;
-  return { workload: r.workload, impl: r.impl, kind: r.impl === "js" ? "js" : "wasm", ns_per_op: r.ns_per_op, min_ns_per_op: r.ns_per_op, ops: r.ops, runs: r.runs, checksum: 0, note };
+  const kind = r.impl === LINE_LOOP_IMPL ? "peer" : r.impl === "js" ? "js" : "wasm";
+  const ours = r.impl === LINE_LOOP_IMPL ? all[all.indexOf(r) - 1] : undefined; // the node row just before it
+  const ratio = ours?.over_line_loop === undefined ? {} : { peer_over_wasm: ours.over_line_loop };
+  return { workload: r.workload, impl: r.impl, kind, ns_per_op: r.ns_per_op, min_ns_per_op: r.ns_per_op, ops: r.ops, runs: r.runs, checksum: 0, note, ...ratio };
 }
 
 function implFilter(impls: string[] | undefined): (c: Pick<Case, "impl" | "kind">) => boolean {
@@ -180,11 +185,11 @@ async function main(): Promise<void> {
   const { rows: tableRows, skipped } = await runTableWorkloads(selected.tables, tableOptions);
   rows.push(...tableRows);
   const nodeRows = await runNodeWorkloads({
-    puts: config.nodePuts, lookups: config.nodeLookups, big: config.nodeBigFlush, write,
+    puts: config.nodePuts, putRounds: config.nodePutRounds, lookups: config.nodeLookups, big: config.nodeBigFlush, write,
     include: (w) => selected.node.includes(w),
     kernels: ["wasm", "js"].filter((impl) => include({ impl, kind: impl as Case["kind"] })),
   });
-  rows.push(...nodeRows.map(nodeRow));
+  rows.push(...nodeRows.map((r) => nodeRow(r, nodeRows)));
   write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const m = machine();
   console.log(`# ${m.cpu} x${m.cores}, ${m.platform}, node ${m.node}; ${config.keys} keys, median of ${config.runs} runs`);

@@ -6,7 +6,14 @@
 // threshold counts: key + value bytes plus ENTRY_OVERHEAD per entry.
 //
 // An overwrite appends the new value to the arena and points the entry at it; the old bytes stay
-// until the MemTable is dropped after its flush.
+// until the MemTable is dropped after its flush. So `bytes` counts every value copied in, the
+// overwritten ones too: what the arena holds (LevelDB's MemTable::ApproximateMemoryUsage counts
+// its arena the same way), or a key overwritten forever would grow the arena and its log without
+// ever reaching the flush threshold.
+//
+// Inserts keep the search path of the last one (`prev`, RocksDB's InlineSkipList "splice"): when
+// a key falls just after the previous insert at level 0, as ascending keys do, the path is already
+// known and the search from the top is skipped.
 
 import { compareBytes } from "../kernels/js.js";
 import { ValueKind } from "../sstable/format.js";
@@ -60,9 +67,9 @@ export class MemTable {
 
   /** Sets key to value (or a deletion) at `sequence`, replacing what the key held. */
   put(key: Uint8Array, value: Uint8Array, sequence: number, kind: ValueKind = ValueKind.VALUE): void {
-    const found = this.findGE(key, true);
+    const found = this.findForInsert(key);
     if (found !== NIL && this.compareAt(found, key) === 0) {
-      this.bytes_ += value.length - this.valLen[found];
+      this.bytes_ += value.length; // the old value stays in the arena
       this.storeValue(found, value);
       this.seq[found] = sequence;
       this.kindOf[found] = kind;
@@ -82,6 +89,7 @@ export class MemTable {
       const p = this.prev[l];
       this.links[this.linkAt[i] + l] = this.links[this.linkAt[p] + l];
       this.links[this.linkAt[p] + l] = i;
+      this.prev[l] = i; // the splice for a next key just after this one
     }
     this.bytes_ += key.length + value.length + ENTRY_OVERHEAD;
   }
@@ -105,6 +113,19 @@ export class MemTable {
     const key = this.chunks[this.keyChunk[i]].subarray(this.keyOff[i], this.keyOff[i] + this.keyLen[i]);
     const value = this.chunks[this.valChunk[i]].subarray(this.valOff[i], this.valOff[i] + this.valLen[i]);
     return { key, value, sequence: this.seq[i], kind: this.kindOf[i] as ValueKind };
+  }
+
+  /**
+   * findGE(key, true), from the last insert's path when it brackets the key at level 0. prev[l]
+   * is always the last entry of level l at or before prev[0] (true after a search, and kept by
+   * put, which makes the new entry prev[l] of its levels): so when prev[0] < key <= its
+   * successor, no entry lies between them on any level, and prev[] is key's path as it stands.
+   */
+  private findForInsert(key: Uint8Array): number {
+    const last = this.prev[0];
+    const next = this.links[this.linkAt[last]];
+    if ((last === HEAD || this.compareAt(last, key) < 0) && (next === NIL || this.compareAt(next, key) >= 0)) return next;
+    return this.findGE(key, true);
   }
 
   /** The first entry with key >= target (NIL if none); with `record`, fills prev[] for an insert. */

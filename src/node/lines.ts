@@ -26,7 +26,7 @@ export async function* readLines(input: AsyncIterable<InputChunk> | Iterable<Inp
   if (last !== null) yield last;
 }
 
-function toBuffer(chunk: InputChunk): Buffer {
+export function toBuffer(chunk: InputChunk): Buffer {
   if (typeof chunk === "string") return Buffer.from(chunk, "utf8");
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
@@ -43,14 +43,23 @@ export class LineSplitter {
     if (!(limits.headBytes >= 0 && limits.headBytes <= limits.maxBytes)) throw new RangeError("headBytes must be 0..maxBytes");
   }
 
+  /** Bytes kept of the line being read: all read so far, or the head of an over-long one. */
+  get partialBytes(): number {
+    return this.head !== null ? this.head.length : this.length;
+  }
+
   /** The lines that end in `chunk`. */
   push(chunk: Buffer): InputLine[] {
     const lines: InputLine[] = [];
     for (let start = 0; ; ) {
       const newline = chunk.indexOf(0x0a, start);
-      this.append(chunk.subarray(start, newline < 0 ? chunk.length : newline));
-      if (newline < 0) return lines;
-      lines.push(this.finish());
+      if (newline >= 0 && this.length === 0 && newline - start <= this.limits.maxBytes) {
+        lines.push(this.wholeLine(chunk, start, newline)); // the common case: no copy, no parts
+      } else {
+        this.append(chunk.subarray(start, newline < 0 ? chunk.length : newline));
+        if (newline < 0) return lines;
+        lines.push(this.finish());
+      }
       start = newline + 1;
     }
   }
@@ -58,6 +67,12 @@ export class LineSplitter {
   /** The last line, if the input did not end with "\n". */
   end(): InputLine | null {
     return this.length > 0 ? this.finish() : null;
+  }
+
+  /** A line that lies wholly in chunk[start, newline) and is within the limit. */
+  private wholeLine(chunk: Buffer, start: number, newline: number): InputLine {
+    const end = newline > start && chunk[newline - 1] === 0x0d ? newline - 1 : newline;
+    return { kind: "line", number: ++this.lineNumber, bytes: chunk.subarray(start, end) };
   }
 
   private append(segment: Buffer): void {

@@ -30,15 +30,26 @@ async function storeCall<T>(what: string, work: () => T | Promise<T>): Promise<T
   try {
     return await work();
   } catch (err) {
-    if (err instanceof ProtocolError) throw err;
-    if (err instanceof CorruptionError) throw new ProtocolError(ErrorCode.CORRUPTION, err.message);
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== undefined && TRANSIENT.has(code)) {
-      throw new ProtocolError(ErrorCode.TEMPORARILY_UNAVAILABLE, `${what}: ${(err as Error).message}`);
-    }
-    throw err;
+    throw storeError(what, err);
   }
 }
+
+/** A store failure as the protocol error it maps to; anything unexpected as itself (error 13). */
+function storeError(what: string, err: unknown): unknown {
+  if (err instanceof ProtocolError) return err;
+  if (err instanceof CorruptionError) return new ProtocolError(ErrorCode.CORRUPTION, err.message);
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== undefined && TRANSIENT.has(code)) {
+    return new ProtocolError(ErrorCode.TEMPORARILY_UNAVAILABLE, `${what}: ${(err as Error).message}`);
+  }
+  return err;
+}
+
+const PUT_OK = Object.freeze({ type: "memtable_put_ok" });
+const putOk = () => PUT_OK;
+const putFailed = (err: unknown) => {
+  throw storeError("memtable_put", err);
+};
 
 export function storeHandlers(store: Store, kernels: Kernels): HandlerTable {
   let clientWrites = 0;
@@ -72,14 +83,19 @@ export function storeHandlers(store: Store, kernels: Kernels): HandlerTable {
     });
   };
 
+  // The hot path: one promise reaction per put (its log append), no async wrapper. A failure the
+  // store throws at once maps as one it rejects with.
   const put: Handler = (body) => {
     const key = requireKey(body);
     const value = requireValue(body);
     clientWrites++;
-    return storeCall("memtable_put", async () => {
-      await store.put(key, value);
-      return { type: "memtable_put_ok" };
-    });
+    let written: Promise<void>;
+    try {
+      written = store.put(key, value);
+    } catch (err) {
+      throw storeError("memtable_put", err);
+    }
+    return written.then(putOk, putFailed);
   };
 
   const get: Handler = (body) => {
