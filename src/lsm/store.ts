@@ -176,6 +176,17 @@ export class Store {
     return this.write(key, value, ValueKind.VALUE, options.deferFlush ?? false);
   }
 
+  /**
+   * put() for a write that waits for nothing (an ephemeral store, which has no log): done, and
+   * visible, on return, with no promise. Returns false, having done nothing, when the write would
+   * have to wait (a durable store; a stalled one): then call put().
+   */
+  putSync(key: Uint8Array, value: Uint8Array): boolean {
+    if (this.wal !== null || this.closed || this.stalledBy() !== null) return false;
+    this.applyWrite(this.active, key, value, ++this.sequence, ValueKind.VALUE, false);
+    return true;
+  }
+
   delete(key: Uint8Array): Promise<void> {
     return this.write(key, new Uint8Array(0), ValueKind.DELETION, false);
   }
@@ -274,16 +285,19 @@ export class Store {
     }
     const mem = this.active;
     const sequence = ++this.sequence;
-    const apply = () => {
-      mem.put(key, value, sequence, kind);
-      this.appliedSequence = sequence;
-      if (!deferFlush && mem === this.active) this.maybeFlushInBackground();
-    };
     if (this.wal === null) {
-      apply();
+      this.applyWrite(mem, key, value, sequence, kind, deferFlush);
       return Promise.resolve();
     }
-    return this.wal.append(encodeBatch({ sequence, ops: [{ kind, key, value }] }, LOG_HEADER_SIZE), apply);
+    const record = encodeBatch({ sequence, ops: [{ kind, key, value }] }, LOG_HEADER_SIZE);
+    return this.wal.append(record, () => this.applyWrite(mem, key, value, sequence, kind, deferFlush));
+  }
+
+  /** A write made durable (or needing no log) goes into the MemTable it was logged for. */
+  private applyWrite(mem: MemTable, key: Uint8Array, value: Uint8Array, sequence: number, kind: ValueKind, deferFlush: boolean): void {
+    mem.put(key, value, sequence, kind);
+    this.appliedSequence = sequence;
+    if (!deferFlush && mem === this.active) this.maybeFlushInBackground();
   }
 
   /**

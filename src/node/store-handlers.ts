@@ -91,6 +91,7 @@ export function storeHandlers(store: Store, kernels: Kernels): HandlerTable {
     clientWrites++;
     let written: Promise<void>;
     try {
+      if (store.putSync(key, value)) return PUT_OK; // an ephemeral store: no promise per put
       written = store.put(key, value);
     } catch (err) {
       throw storeError("memtable_put", err);

@@ -107,6 +107,19 @@ describe.each(bothPaths)("store (%s kernels)", (_name, kernels) => {
     Store.open({ kernels, dir }).close();
   });
 
+  test("putSync writes at once where nothing waits for the disk, and does nothing where it would", async () => {
+    const ephemeral = Store.open({ kernels });
+    expect(ephemeral.putSync(utf8("a"), utf8("1"))).toBe(true);
+    expect(text(ephemeral.getFromMemtable(utf8("a")))).toBe("1"); // visible on return
+    expect((await ephemeral.flush()).entries).toBe(1);
+    await ephemeral.close();
+    const durable = Store.open({ kernels, dir: freshDir() });
+    expect(durable.putSync(utf8("a"), utf8("1"))).toBe(false);
+    expect(durable.getFromMemtable(utf8("a"))).toBeNull();
+    expect((await durable.flush()).entries).toBe(0);
+    await durable.close();
+  });
+
   test("an ephemeral store lives in a temporary directory removed on close", async () => {
     const store = Store.open({ kernels });
     await store.put(utf8("a"), utf8("1"));
