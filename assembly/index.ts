@@ -1,4 +1,4 @@
-// The module's ABI: every export takes and returns i32 or f64 only (DESIGN.md section 3), pointers
+// The module's ABI: every export takes and returns i32 or f64 only (ARCHITECTURE.md "The WebAssembly boundary"), pointers
 // into this module's memory. The host (src/kernels/wasm.ts) owns all memory above heapBase():
 // there is no allocator in here, so nothing can leak. Status codes are listed in search.ts.
 

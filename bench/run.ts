@@ -1,4 +1,4 @@
-// The kernel microbenchmarks (DESIGN.md section 3, STYLE.md point 10): named workloads run on the
+// The kernel microbenchmarks (ARCHITECTURE.md "The WebAssembly boundary"): named workloads run on the
 // wasm kernels, their JS twin and the npm peers, all on the same data. Progress goes to stderr, the
 // table to stdout, and --json FILE writes the results with a description of the machine. The
 // table workloads (tables.ts) build and read whole tables, ours and native LevelDB's and RocksDB's.

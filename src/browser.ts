@@ -1,4 +1,4 @@
-// The entry for browsers (DESIGN.md section 2): the kernels and the table code, with nothing that
+// The entry for browsers (ARCHITECTURE.md "Layers"): the kernels and the table code, with nothing that
 // needs Node. A page fetches build/kernels.wasm itself and passes the bytes to createWasmKernels;
 // tables are read from and written to MemoryFile (bytes in memory). test/browser-bundle.test.ts
 // bundles this file for the browser with esbuild, so a Node-only import here fails the tests.

@@ -1,4 +1,4 @@
-// The kernels and the table code must run in a browser (DESIGN.md section 2): esbuild bundles
+// The kernels and the table code must run in a browser (ARCHITECTURE.md "Layers"): esbuild bundles
 // src/browser.ts for the browser platform, which fails on any Node built-in it reaches; the bundle
 // must not mention Node's Buffer or process either. Then the bundle itself, run as a module, writes
 // and reads a table on the wasm kernels from build/kernels.wasm's bytes.

@@ -1,6 +1,6 @@
 // The kernel interface: one contract, two implementations that must give identical bytes
 // (wasm.ts over build/kernels.wasm, js.ts in plain TypeScript). Inputs are packed batches
-// (DESIGN.md section 3): keys are encoded to UTF-8 once, laid end to end, and crossed into wasm
+// (ARCHITECTURE.md "The WebAssembly boundary"): keys are encoded to UTF-8 once, laid end to end, and crossed into wasm
 // memory with one copy per batch.
 
 /** Entries laid end to end: entry i is bytes[offsets[i] .. offsets[i + 1]). count = offsets.length - 1. */

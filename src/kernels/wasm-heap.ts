@@ -1,4 +1,4 @@
-// The host's allocator over the wasm module's linear memory (DESIGN.md section 3: the module has no
+// The host's allocator over the wasm module's linear memory (ARCHITECTURE.md "The WebAssembly boundary": the module has no
 // allocator of its own). Two kinds of memory:
 //   - resident regions (a loaded filter or block) from alloc/release: first fit over an
 //     address-ordered free list, neighbours coalesced on release;

@@ -1,4 +1,4 @@
-// File-system steps the store's durability rests on (DESIGN.md section 4): writing a file so that
+// File-system steps the store's durability rests on (ARCHITECTURE.md "Durability"): writing a file so that
 // a crash leaves either the old one or the complete new one, and making a rename durable.
 
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";

@@ -1,6 +1,6 @@
 // The MemTable: a skip list of the latest value (or deletion) of each key, ordered by the key's
 // UTF-8 bytes. Keys and values are copied once, on the way in, into an arena of 1 MiB byte chunks
-// (DESIGN.md section 3), and the skip list itself lives in typed arrays (a struct of arrays, one
+// (ARCHITECTURE.md "The WebAssembly boundary"), and the skip list itself lives in typed arrays (a struct of arrays, one
 // slot per entry): no JS object per entry, so a 64 MiB MemTable costs about 64 MiB plus ~35 bytes
 // per entry, and the collector has almost nothing to trace. `bytes` is the footprint the flush
 // threshold counts: key + value bytes plus ENTRY_OVERHEAD per entry.

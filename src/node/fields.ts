@@ -59,7 +59,7 @@ function sizeName(n: number): string {
 
 
 /**
- * A key as UTF-8 bytes, encoded once (DESIGN.md section 3): valid Unicode, MIN_KEY_BYTES to
+ * A key as UTF-8 bytes, encoded once (ARCHITECTURE.md "The WebAssembly boundary"): valid Unicode, MIN_KEY_BYTES to
  * MAX_KEY_BYTES long. `min` 0 allows the empty string (a scan bound).
  */
 export function requireKey(body: RequestBody, name = "key", min = MIN_KEY_BYTES): Uint8Array {

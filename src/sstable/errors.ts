@@ -1,4 +1,4 @@
-// Corruption as a typed error (STYLE.md point 8): a stable code, the file, the byte offset where
+// Corruption as a typed error: a stable code, the file, the byte offset where
 // the check failed, and which check it was. Readers throw it; nothing in sstable/ returns a wrong
 // value for bytes that fail a check.
 

@@ -1,4 +1,4 @@
-// The small file interface sstable/ works over (DESIGN.md section 2), so the same table code runs in
+// The small file interface sstable/ works over (ARCHITECTURE.md "Layers"), so the same table code runs in
 // Node (src/io/node-file.ts) and in a browser (over bytes in memory). Synchronous on purpose: a
 // point lookup is a few small reads, and a promise per read would cost more than the read itself.
 

@@ -1,5 +1,5 @@
 // Our tables, written by TableBuilder from both kernel paths, read by RocksDB's sst_dump
-// (Debian rocksdb-tools): checksums, every entry, and the properties block. DESIGN.md section 4:
+// (Debian rocksdb-tools): checksums, every entry, and the properties block. ARCHITECTURE.md "Durability":
 // sst_dump opens only *.sst names, and exits 0 even on a checksum mismatch, so these tests grep its
 // output for "Corruption" (and a negative control proves that grep sees a real mismatch).
 import { writeFileSync } from "node:fs";

@@ -1,4 +1,4 @@
-// The crash windows of a flush (DESIGN.md section 4), made on purpose rather than hit by chance:
+// The crash windows of a flush (ARCHITECTURE.md "Durability"), made on purpose rather than hit by chance:
 // each case is the directory a SIGKILL leaves at one step of the flush order
 //
 //   NAME.tmp written (part or all) -> renamed to NAME -> MANIFEST.tmp written (part or all) ->

@@ -1,4 +1,4 @@
-// Crash safety of a durable node (PROTOCOL.md section 1 --data-dir, DESIGN.md section 4): the built
+// Crash safety of a durable node (PROTOCOL.md section 1 --data-dir, ARCHITECTURE.md "Durability"): the built
 // node takes pipelined puts and flushes in a fresh directory with a small MemTable (so background
 // flushes come often), is killed with SIGKILL at a random moment, and is started again on the same
 // directory. It must come up, hold every acknowledged write (its last acknowledged value or a later

@@ -1,4 +1,4 @@
-// One iterator contract (STYLE.md point 5), run over every iterator we have against a sorted-array
+// One iterator contract, run over every iterator we have against a sorted-array
 // model: first/next walk every entry in order; seekGE lands on the first key >= target; next after a
 // seek continues in order; past the end, next keeps returning null; and a random mix of 200
 // operations agrees with the model step by step.
