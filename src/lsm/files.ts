@@ -32,13 +32,7 @@ export function removeQuietly(path: string): void {
 export function writeFileAtomic(dir: string, name: string, data: Uint8Array, durable: boolean): Error | null {
   const tmp = join(dir, `${name}.tmp`);
   try {
-    const fd = openSync(tmp, "w");
-    try {
-      for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
-      if (durable) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeWholeFile(tmp, data, durable, "w");
     renameSync(tmp, join(dir, name));
   } catch (err) {
     removeQuietly(tmp);
@@ -50,5 +44,19 @@ export function writeFileAtomic(dir: string, name: string, data: Uint8Array, dur
     return null;
   } catch (err) {
     return err as Error;
+  }
+}
+
+/**
+ * Writes `data` as the whole of the file at `path` (flags "w", or "wx" to refuse an existing one)
+ * and fsyncs it when `durable`; the descriptor is closed whatever happens.
+ */
+export function writeWholeFile(path: string, data: Uint8Array, durable: boolean, flags: "w" | "wx"): void {
+  const fd = openSync(path, flags);
+  try {
+    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+    if (durable) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -3,11 +3,11 @@
 // readLog (wal.ts) finds every record and every dropped byte range; this file decides, per mode,
 // which writes are replayed, which damage refuses the start, and what is logged.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import type { Kernels } from "../kernels/types.js";
 import { CorruptionError } from "../sstable/errors.js";
-import { syncDir, writeFileAtomic } from "./files.js";
+import { syncDir, writeFileAtomic, writeWholeFile } from "./files.js";
 import { decodeBatch, readLog, type Batch, type DroppedRange, type WalRecoveryMode } from "./wal.js";
 
 export const DEFAULT_WAL_RECOVERY_MODE: WalRecoveryMode = "tolerate-corrupted-tail-records";
@@ -157,23 +157,15 @@ export function setAsideLog(dir: string, name: string, bytes: Uint8Array, keepBy
   if (keepBytes === 0) {
     renameSync(join(dir, name), target);
   } else {
-    writeWhole(target, bytes, durable);
+    writeWholeFile(target, bytes, durable, "wx");
   }
   if (durable) syncDir(lostDir);
   if (keepBytes === 0) {
     if (durable) syncDir(dir);
   } else {
-    writeFileAtomic(dir, name, bytes.subarray(0, keepBytes), durable);
+    const unsynced = writeFileAtomic(dir, name, bytes.subarray(0, keepBytes), durable);
+    if (unsynced !== null) throw unsynced; // the cut may not survive a crash: recovery is not done
   }
   return join(LOST_DIR, kept);
 }
 
-function writeWhole(path: string, data: Uint8Array, durable: boolean): void {
-  const fd = openSync(path, "wx");
-  try {
-    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
-    if (durable) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

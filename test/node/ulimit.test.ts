@@ -2,9 +2,8 @@
 // open once looked up, so lookups failed with EMFILE and from then on every flush failed too. With
 // the table cache capped by the process's open-file limit, every lookup answers right and flushes
 // keep working.
-import { spawn } from "node:child_process";
 import { describe, expect, test } from "vitest";
-import { assertBuilt, CLI, ROOT, type Exit } from "../support/built-cli.js";
+import { assertBuilt, CLI, type Exit, runProcess } from "../support/built-cli.js";
 import { tempDirs } from "../support/temp-dirs.js";
 import { INIT, req } from "../protocol/harness.js";
 
@@ -14,17 +13,7 @@ const TABLES = 100;
 
 /** Runs the built node under `ulimit -n limit` in a shell, the input given at once. */
 function runUnderUlimit(limit: number, args: readonly string[], stdin: string): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const script = `ulimit -n ${limit} && exec "$0" "$@"`;
-    const child = spawn("sh", ["-c", script, process.execPath, CLI, ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+  return runProcess("sh", ["-c", `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, CLI, ...args], stdin);
 }
 
 const tableOf = (t: number) => `L0_${String(t).padStart(3, "0")}.sst`;

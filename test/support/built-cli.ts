@@ -16,8 +16,13 @@ export interface Exit {
 
 /** Runs the bin with args, stdin as given; resolves at exit with its output. */
 export function runCli(args: readonly string[], stdin = ""): Promise<Exit> {
+  return runProcess(process.execPath, [CLI, ...args], stdin);
+}
+
+/** Runs a command in the project root, stdin as given; resolves at exit with its output. */
+export function runProcess(command: string, args: readonly string[], stdin = ""): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
