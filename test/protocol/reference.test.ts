@@ -1,7 +1,7 @@
 // PROTOCOL.md, the protocol's reference in the repository (and the package), covers what the node
 // really does: every message type it handles, every error code, every serve flag; and the README
 // and package.json point at it rather than at a file outside the repository.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { loadKernels } from "../../src/kernels/node.js";
@@ -41,5 +41,27 @@ describe("PROTOCOL.md", () => {
     expect(readme).not.toContain("../shared/");
     expect(readme).not.toContain("DESIGN.md");
     expect((JSON.parse(read("package.json")) as { files: string[] }).files).toContain("PROTOCOL.md");
+  });
+});
+
+describe("the repository documents itself", () => {
+  test("no source, test, script or document points to design notes outside it", () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (entry.name !== "fixtures") walk(path);
+        } else if (/\.(ts|mjs|md|sh|cc)$/.test(entry.name) && path !== join("test", "protocol", "reference.test.ts")) {
+          const text = readFileSync(join(ROOT, path), "utf8");
+          if (/\.\.\/shared\/|DESIGN\.md|STYLE\.md/.test(text)) offenders.push(path);
+        }
+      }
+    };
+    for (const dir of ["src", "assembly", "test", "bench", "scripts"]) walk(dir);
+    for (const doc of ["README.md", "FORMAT.md", "PROTOCOL.md", "ARCHITECTURE.md"]) {
+      if (/\.\.\/shared\/|DESIGN\.md|STYLE\.md/.test(read(doc))) offenders.push(doc);
+    }
+    expect(offenders).toEqual([]);
   });
 });
