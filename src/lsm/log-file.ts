@@ -65,11 +65,6 @@ export class LogFile {
     return this.failure;
   }
 
-  /** Bytes of the file known to be durable. */
-  get size(): number {
-    return this.durableSize;
-  }
-
   /**
    * Appends one record, given after LOG_HEADER_SIZE free bytes (encodeBatch's headroom). Once the
    * record is durable, `apply` runs and the promise resolves; if it cannot be made durable, the
@@ -103,11 +98,6 @@ export class LogFile {
     fsyncSync(this.fd);
     this.writtenSize = this.durableSize;
     this.dirtyTail = false;
-  }
-
-  /** True when every byte in the file beyond what is durable has been cut off. */
-  get clean(): boolean {
-    return !this.dirtyTail;
   }
 
   /** Closes the file once no fsync is running or wanted; appends after this are refused. */

@@ -231,11 +231,6 @@ export class Store {
     return this.startFlush();
   }
 
-  /** Why writes are refused now, or null: what a caller can report as "temporarily unavailable". */
-  get writeFailure(): Error | null {
-    return this.wal?.failed ?? null;
-  }
-
   /** Looks key up in one table only, with the figures the protocol reports. */
   lookup(name: string, key: Uint8Array): GetResult | null {
     const record = this.manifest.tables.find((t) => t.name === name);
