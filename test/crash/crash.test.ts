@@ -10,8 +10,9 @@
 // restart (harness.ts inspectDir) and counted.
 //
 // CRASH_TRIALS and CRASH_SEED (default: the clock; printed) tune a run. By default `npm test` runs
-// 8 trials (each kill plan twice) and 2 directories of repeated crashes (one put at a time, and 32
-// in flight); SOAK=1 (`npm run soak`) runs 40 trials and 4 directories (test/support/soak.ts).
+// 8 trials (each kill plan twice) and 2 directories (one put at a time, and 32 in flight) of 2
+// crash cycles each, the second on a restarted node; SOAK=1 (`npm run soak`) runs 40 trials and 4
+// directories of 3 cycles (test/support/soak.ts).
 
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -143,7 +144,7 @@ describe("a durable node killed with SIGKILL at random moments", () => {
     resetCounts();
     const failures: string[] = [];
     const DIRS = soakSize(2, 4);
-    const CYCLES = 3;
+    const CYCLES = soakSize(2, 3);
     for (let d = 0; d < DIRS; d++) {
       const r = rng(SEED * 1000 + 500 + d);
       const dir = freshDir();
