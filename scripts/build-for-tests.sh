@@ -21,7 +21,8 @@ changed_since() {
 }
 
 if changed_since build/kernels.wasm assembly asconfig.json package-lock.json; then
-  "$bin/asc" assembly/index.ts --target release
+  # a failed build leaves no output to look up to date next time
+  "$bin/asc" assembly/index.ts --target release || { rm -f build/kernels.wasm; exit 1; }
 else
   echo "pretest: build/kernels.wasm is up to date"
 fi
