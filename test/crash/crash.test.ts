@@ -9,7 +9,10 @@
 // rename and the manifest write). Where each kill landed is read off the directory before the
 // restart (harness.ts inspectDir) and counted.
 //
-// CRASH_TRIALS (default 40) and CRASH_SEED (default: the clock; printed) tune a run.
+// CRASH_TRIALS and CRASH_SEED (default: the clock; printed) tune a run. By default `npm test` runs
+// 8 trials (each kill plan twice) and 2 directories (one put at a time, and 32 in flight) of 2
+// crash cycles each, the second on a restarted node; SOAK=1 (`npm run soak`) runs 40 trials and 4
+// directories of 3 cycles (test/support/soak.ts).
 
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -18,9 +21,10 @@ import {
   describePlan, drive, History, inspectDir, type KillPlan, type KillWindow, NodeProc, pick, randInt, restart, rng, type Rng,
   sleep, stderrTail, verifyRecovered, withTimeout, CLI,
 } from "./harness.js";
+import { soakSize } from "../support/soak.js";
 import { tempDirs } from "../support/temp-dirs.js";
 
-const TRIALS = Number(process.env.CRASH_TRIALS ?? 40);
+const TRIALS = Number(process.env.CRASH_TRIALS ?? soakSize(8, 40));
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 
 const freshDir = tempDirs("wasm-lsm-crash");
@@ -139,8 +143,8 @@ describe("a durable node killed with SIGKILL at random moments", () => {
   test("repeated crash and restart on one directory: killed again during recovery and just after it", async () => {
     resetCounts();
     const failures: string[] = [];
-    const DIRS = 4;
-    const CYCLES = 3;
+    const DIRS = soakSize(2, 4);
+    const CYCLES = soakSize(2, 3);
     for (let d = 0; d < DIRS; d++) {
       const r = rng(SEED * 1000 + 500 + d);
       const dir = freshDir();

@@ -9,10 +9,13 @@ import { packBytes } from "../../src/kernels/packed.js";
 import { BLOCK_TRAILER_SIZE, KeyOrder, type Kernels, type PackedBytes } from "../../src/kernels/types.js";
 import { hex, js, wasm } from "./kernels.js";
 import type { WasmKernels } from "../../src/kernels/wasm.js";
+import { soakSize } from "../support/soak.js";
 
 const wasmK = wasm as WasmKernels;
 
-const RUNS = { numRuns: 200 };
+// random cases per property: ten times as many under SOAK=1 (test/support/soak.ts)
+const runs = (n: number) => ({ numRuns: soakSize(n, 10 * n) });
+const RUNS = runs(200);
 const bytes = (maxLength = 64) => fc.uint8Array({ maxLength });
 const utf8Text = fc.string({ unit: "binary", maxLength: 40 }).map((s) => new TextEncoder().encode(s));
 const keyBytes = fc.oneof(bytes(1), bytes(24), bytes(300), utf8Text);
@@ -175,7 +178,7 @@ describe("wasm and JS give identical results", () => {
           expect(seekOutcome(wasm, damaged, target, KeyOrder.BYTEWISE, index)).toEqual(seekOutcome(js, damaged, target, KeyOrder.BYTEWISE, index));
         },
       ),
-      { numRuns: 1000 },
+      runs(1000),
     );
   });
 
@@ -190,7 +193,7 @@ describe("wasm and JS give identical results", () => {
         const w = Math.sign(exports.compareKeys(p, a.length, p + 32, b.length, order));
         expect(w).toBe(Math.sign(compareKeysJs(a, 0, a.length, b, 0, b.length, order)));
       }),
-      { numRuns: 1000 },
+      runs(1000),
     );
   });
 
@@ -217,7 +220,7 @@ describe("wasm and JS give identical results", () => {
         // JS rejects values past 2^53 that wasm can hold; callers of wasm make the same check
         expect(j64 === 0 ? w64 === 0 || wValue > Number.MAX_SAFE_INTEGER : w64 === j64 && wValue === decoded.value).toBe(true);
       }),
-      { numRuns: 2000 },
+      runs(2000),
     );
   });
 });

@@ -1,7 +1,9 @@
 // Real data through the built CLI: thousands of puts in random order with overwrites, non-ASCII keys
 // and values, MemTable reads and scans (UTF-8 byte order), then a flush and lookups of every key
 // with the disk_reads figures of PROTOCOL.md section 3; and background flushes with a small
-// --memtable-bytes.
+// --memtable-bytes. The last runs 1,000 keys through a 16 KiB MemTable in `npm
+// test`, 4,000 through 64 KiB under SOAK=1 (test/support/soak.ts): the same number of tables and
+// of background flushes, and a cross-product of lookups four times as large.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +25,7 @@ import {
   rng,
   shuffle,
 } from "./harness.js";
+import { soakSize } from "../support/soak.js";
 
 const BIG_MEMTABLE = ["--memtable-bytes", String(256 * 1024 * 1024)];
 
@@ -304,17 +307,20 @@ describe("real data through the node", () => {
 
   test("small --memtable-bytes: background flushes; explicit flushes take the next number; every key in exactly one table", async () => {
     const random = rng(99);
-    const node = NodeProcess.start(["--memtable-bytes", String(64 * 1024)]);
+    // keys per KiB of MemTable as in the full run, so as many tables fill up in the background
+    const keyCount = soakSize(1000, 4000);
+    const flushEvery = keyCount / 4;
+    const node = NodeProcess.start(["--memtable-bytes", String(soakSize(16, 64) * 1024)]);
     expect(await node.request(INIT)).toBe(INIT_OK);
-    const keys = keyPool(random, 4000);
+    const keys = keyPool(random, keyCount);
     const value = (k: string, i: number) => `${i}:${k}:${"é日😀".repeat(1 + (i % 7))}`;
     const values = new Map(keys.map((k, i) => [k, value(k, i)]));
-    // puts pipelined, with an explicit flush after every 1,000 (while background flushes run)
+    // puts pipelined, with an explicit flush after every quarter of them (while background flushes run)
     const input: string[] = [];
     const flushIds: number[] = [];
     keys.forEach((k, i) => {
       input.push(req("c1", 10 + i, "memtable_put", { key: k, value: values.get(k)! }));
-      if (i % 1000 === 999) {
+      if (i % flushEvery === flushEvery - 1) {
         flushIds.push(100000 + i);
         input.push(req("c1", 100000 + i, "sstable_flush", {}));
       }
