@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { NodeRandomAccessFile } from "../../src/io/node-file.js";
 import { loadKernels } from "../../src/kernels/node.js";
+import { acquireLock } from "../../src/lsm/lock.js";
 import { readManifest } from "../../src/lsm/manifest.js";
 import { Table } from "../../src/sstable/reader.js";
 import { assertBuilt, runCli } from "../support/built-cli.js";
@@ -167,8 +168,9 @@ describe("a directory without its MANIFEST", () => {
   test("repair refuses a directory in use by a live node (exit 1) and bad usage (exit 2)", async () => {
     const dir = withoutManifest();
     const empty = freshDir();
-    writeFileSync(join(dir, "LOCK"), `${process.pid}\n`); // this test process is alive
+    const release = acquireLock(dir); // this test process holds it, as a live node would
     const locked = await runCli(["repair", dir]);
+    release();
     expect(locked.code).toBe(1);
     expect(stderrLines(locked.stderr)).toEqual([`wasm-lsm repair: ${dir} is in use by another wasm-lsm node (pid ${process.pid}); stop it first`]);
     expect(existsSync(join(dir, "MANIFEST"))).toBe(false);
