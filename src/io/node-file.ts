@@ -1,8 +1,9 @@
 // The sstable file interface (src/sstable/file.ts) over Node's synchronous fs calls: positional
 // reads on an open descriptor, and appends buffered into large writes.
 
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
-import type { RandomAccessFile, WritableFile } from "../sstable/file.js";
+import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import type { AppendableFile } from "../lsm/env.js";
+import type { RandomAccessFile } from "../sstable/file.js";
 
 export class NodeRandomAccessFile implements RandomAccessFile {
   private fd: number;
@@ -35,21 +36,52 @@ export class NodeRandomAccessFile implements RandomAccessFile {
 
 const BUFFER = 1 << 20;
 
-export class NodeWritableFile implements WritableFile {
+/**
+ * A file written by appends, buffered into large positioned writes (src/lsm/env.ts AppendableFile;
+ * the sstable WritableFile). Positioned, so that a file reopened to append after its first bytes
+ * writes there and not at 0.
+ */
+export class NodeWritableFile implements AppendableFile {
   private fd: number;
   private buf = new Uint8Array(BUFFER);
   private used = 0;
+  /** Bytes in the file, buffered ones included. */
+  private length: number;
 
-  /** Creates (or truncates) the file; `exclusive` refuses an existing one. */
-  constructor(readonly name: string, exclusive = false) {
-    this.fd = openSync(name, exclusive ? "wx" : "w");
+  /**
+   * Creates (or truncates) the file; `exclusive` refuses an existing one. With `keep`, opens an
+   * existing file instead, cut to its first `keep` bytes, to append after them.
+   */
+  constructor(readonly name: string, exclusive = false, keep?: number) {
+    this.fd = openSync(name, keep !== undefined ? "r+" : exclusive ? "wx" : "w");
+    this.length = 0;
+    if (keep !== undefined) {
+      try {
+        ftruncateSync(this.fd, keep);
+      } catch (err) {
+        closeSync(this.fd);
+        throw err;
+      }
+      this.length = keep;
+    }
+  }
+
+  get size(): number {
+    return this.length;
   }
 
   append(data: Uint8Array): void {
     if (this.used + data.length > this.buf.length) this.flushBuffer();
-    if (data.length >= this.buf.length) return this.writeAll(data);
+    this.length += data.length;
+    if (data.length >= this.buf.length) return this.writeAll(data, this.length - data.length);
     this.buf.set(data, this.used);
     this.used += data.length;
+  }
+
+  truncate(size: number): void {
+    this.flushBuffer();
+    ftruncateSync(this.fd, size);
+    this.length = Math.min(size, this.length);
   }
 
   sync(): void {
@@ -57,26 +89,36 @@ export class NodeWritableFile implements WritableFile {
     fsyncSync(this.fd);
   }
 
+  syncInBackground(done: (err: Error | null) => void): void {
+    try {
+      this.flushBuffer();
+    } catch (err) {
+      queueMicrotask(() => done(err as Error));
+      return;
+    }
+    fsync(this.fd, (err) => done(err));
+  }
+
   /** Writes what is buffered and closes; the descriptor is closed even when that write fails. */
   close(): void {
     if (this.fd < 0) return;
     const fd = this.fd;
-    this.fd = -1;
     try {
-      this.flushBuffer(fd);
+      this.flushBuffer();
     } finally {
+      this.fd = -1;
       closeSync(fd);
     }
   }
 
-  private flushBuffer(fd = this.fd): void {
+  private flushBuffer(): void {
     const used = this.used;
     this.used = 0; // a failed write is not retried: the writer's errors are sticky
-    if (used > 0) this.writeAll(this.buf.subarray(0, used), fd);
+    if (used > 0) this.writeAll(this.buf.subarray(0, used), this.length - used);
   }
 
-  private writeAll(data: Uint8Array, fd = this.fd): void {
+  private writeAll(data: Uint8Array, position: number): void {
     let done = 0;
-    while (done < data.length) done += writeSync(fd, data, done, data.length - done);
+    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, position + done);
   }
 }
