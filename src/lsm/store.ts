@@ -127,6 +127,7 @@ export class Store {
   private flushRetryAt = 0;
   private flushRetryMs = FLUSH_RETRY_MS;
   private flushRetryTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastFlushStart = 0;
   /** The tables open for lookups, sharing one block cache. */
   private readonly tableCache: TableCache;
   private closed = false;
@@ -268,8 +269,11 @@ export class Store {
     if (this.closed) return Promise.reject(new Error("store is closed"));
     const stalled = this.stalledBy();
     if (stalled !== null) {
-      // LevelDB's writers wait for the flush that makes room; we wait for a retry under way, and
-      // otherwise refuse at once (the retry timer keeps trying; memory stays bounded).
+      // LevelDB's writers wait for the flush that makes room. A stalled write retries the flush
+      // itself (at most once per FLUSH_RETRY_MS, whatever the timer's backoff has grown to: so the
+      // store goes on as soon as space is back) and waits for the retry under way; if there is
+      // none, it is refused at once. Memory stays bounded either way.
+      if (this.flushing === null && Date.now() - this.lastFlushStart >= FLUSH_RETRY_MS) this.retryFlush();
       const again = () => this.write(key, value, kind, deferFlush);
       return this.flushing !== null ? this.flushing.then(again, again) : Promise.reject(stalled);
     }
@@ -351,6 +355,7 @@ export class Store {
   }
 
   private retryFlush(): void {
+    if (this.flushRetryTimer !== null) clearTimeout(this.flushRetryTimer);
     this.flushRetryTimer = null;
     if (this.closed || this.frozen === null || this.flushing !== null) return;
     this.startFlush().catch(() => {}); // flushFailed logged it
@@ -377,6 +382,7 @@ export class Store {
       this.flushFailed(err);
       throw err;
     };
+    this.lastFlushStart = Date.now();
     const p = this.writeFrozen().catch(failed).finally(() => {
       if (this.flushing === p) this.flushing = null;
     });

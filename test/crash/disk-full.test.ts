@@ -27,7 +27,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  if (mounted) execFileSync("umount", [mountPoint]);
+  if (mounted) execFileSync("umount", ["--lazy", mountPoint]); // lazy: a node a failed test left running holds files
   if (mountPoint !== "") rmdirSync(mountPoint);
 });
 
@@ -63,6 +63,7 @@ describe("a full disk (2 MiB tmpfs)", () => {
     const filler = join(mountPoint, "filler");
     writeFileSync(filler, Buffer.alloc(1200 * 1024));
     const node = new NodeProc(dir, ["--memtable-bytes", String(64 * 1024)]);
+    ctx.onTestFinished(() => node.kill()); // a no-op once it has exited
     expect(await node.init()).toBe(true);
     const tables = new Set<string>();
     const acked: number[] = [];
@@ -100,6 +101,7 @@ describe("a full disk (2 MiB tmpfs)", () => {
     expect((await node.end()).code).toBe(0);
 
     const again = new NodeProc(dir);
+    ctx.onTestFinished(() => again.kill());
     expect(await again.init()).toBe(true);
     const listed = readdirSync(dir).filter((f) => f.endsWith(".sst"));
     for (const i of rejected) expect(await valueOf(again, i, listed)).toBeNull();
