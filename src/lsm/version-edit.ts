@@ -238,7 +238,9 @@ class EditReader {
   private slice(what: string): Uint8Array {
     const length = this.u32(`${what} length`);
     if (this.p + length > this.b.length) this.fail(`version edit ${what}: ${length} bytes run past the end of the record`);
-    const out = this.b.slice(this.p, this.p + length);
+    // A copy, and a plain Uint8Array even when the record is a view into a Node Buffer (whose
+    // slice() would share the caller's memory).
+    const out = new Uint8Array(this.b.subarray(this.p, this.p + length));
     this.p += length;
     return out;
   }
