@@ -171,7 +171,7 @@ class Repair {
     const tmp = join(this.dir, `${name}.tmp`);
     const builder = new TableBuilder(new NodeWritableFile(tmp, true), { kernels: this.options.kernels, bitsPerKey: this.options.bitsPerKey ?? DEFAULT_BITS_PER_KEY });
     try {
-      for (const e of mem.entries()) builder.add(internalKey(e.key, e.sequence, e.kind), e.value);
+      for (const e of mem.versionsToKeep()) builder.add(internalKey(e.key, e.sequence, e.kind), e.value);
       builder.finish(); // fsyncs and closes NAME.tmp
     } catch (err) {
       builder.abandon();

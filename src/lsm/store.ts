@@ -427,7 +427,8 @@ export class Store {
     let renamed = false;
     try {
       let n = 0;
-      for (const e of mem.entries()) {
+      // no snapshots yet: each key's newest version is all a reader can see
+      for (const e of mem.versionsToKeep()) {
         builder.add(internalKey(e.key, e.sequence, e.kind), e.value);
         if (++n % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
       }

@@ -16,7 +16,7 @@ import { CorruptionError, UnsupportedError } from "./errors.js";
 import type { RandomAccessFile } from "./file.js";
 import { decodeFilterBlock, FILTER_META_NAME } from "./filter.js";
 import {
-  BLOCK_TRAILER_SIZE, Checksum, Compression, decodeFooter, decodeHandle, lookupKey, parseInternalKey, ValueKind,
+  BLOCK_TRAILER_SIZE, Checksum, Compression, decodeFooter, decodeHandle, internalKey, lookupKey, parseInternalKey, ValueKind,
   type BlockHandle, type Footer, type ParsedKey,
 } from "./format.js";
 import { decodeIndex, type TableIndex } from "./index-block.js";
@@ -147,9 +147,13 @@ export class Table {
     return { found: false, value: null, deleted: false, bloomChecked, diskReads };
   }
 
-  /** The handle of the one data block that may hold userKey's entries, or null if past the last. */
-  findDataBlock(userKey: Uint8Array): BlockHandle | null {
-    return this.index.find(lookupKey(userKey), userKey);
+  /**
+   * The handle of the first data block that may hold target (by default userKey's newest
+   * version), or null if past the last. With a user-key index (RocksDB) it is the first block
+   * holding userKey, which may end before target: the caller continues into the next block.
+   */
+  findDataBlock(userKey: Uint8Array, target = lookupKey(userKey)): BlockHandle | null {
+    return this.index.find(target, userKey);
   }
 
   /** An iterator over every entry in internal-key order. */
@@ -305,24 +309,36 @@ export class Table {
 
 }
 
-/** Every entry of a table in order: first / seekGE / next, each returning the entry or null. */
+/**
+ * Every entry of a table in internal-key order (LevelDB's two-level iterator in table/table.cc):
+ * first / seekGE / next and last / seekLT / prev, each returning the entry or null. After a move
+ * returns null the iterator is unpositioned: next() and prev() return null until a seek, first()
+ * or last(). A returned value aliases a cached block's contents; after close() every move throws.
+ */
 export class TableIterator {
   private handles: BlockHandle[];
   private blockIndex = -1;
   private block: BlockIterator | null = null;
+  private closed = false;
 
   constructor(private readonly table: Table) {
     this.handles = table.dataHandles();
   }
 
   first(): TableEntry | null {
-    return this.startAt(0, null);
+    return this.forwardFrom(this.open(0), null);
   }
 
-  /** The first entry whose user key is >= userKey (its newest version first). */
-  seekGE(userKey: Uint8Array): TableEntry | null {
-    const h = this.table.findDataBlock(userKey);
-    if (h === null) return this.startAt(this.handles.length, null);
+  last(): TableEntry | null {
+    return this.backwardFrom(this.open(this.handles.length - 1));
+  }
+
+  /** The first entry at or after (userKey, sequence); without a sequence, userKey's newest version or the next key. */
+  seekGE(userKey: Uint8Array, sequence?: number): TableEntry | null {
+    this.open(0);
+    const target = sequence === undefined ? lookupKey(userKey) : internalKey(userKey, sequence, ValueKind.VALUE);
+    const h = this.table.findDataBlock(userKey, target);
+    if (h === null) return this.forwardFrom(this.handles.length, null);
     // data blocks lie in file order, so their handles are sorted by offset
     let lo = 0;
     let hi = this.handles.length - 1;
@@ -331,26 +347,69 @@ export class TableIterator {
       if (this.handles[mid].offset < h.offset) lo = mid + 1;
       else hi = mid;
     }
-    return this.startAt(lo, lookupKey(userKey));
+    return this.forwardFrom(lo, target);
+  }
+
+  /**
+   * The last entry before (userKey, sequence); without a sequence, the last before every version
+   * of userKey. seekGE then one step back (RocksDB's SeekForPrev does the same), which finds the
+   * right block however a key's versions are spread over blocks.
+   */
+  seekLT(userKey: Uint8Array, sequence?: number): TableEntry | null {
+    return this.seekGE(userKey, sequence) === null ? this.last() : this.prev();
   }
 
   next(): TableEntry | null {
+    this.open(0);
     if (this.block === null) return null;
     const e = this.block.next();
     if (e !== null) return this.entry(e);
-    return this.startAt(this.blockIndex + 1, null);
+    return this.forwardFrom(this.blockIndex + 1, null);
   }
 
-  private startAt(i: number, target: Uint8Array | null): TableEntry | null {
+  prev(): TableEntry | null {
+    this.open(0);
+    if (this.block === null) return null;
+    const e = this.block.prev();
+    if (e !== null) return this.entry(e);
+    return this.backwardFrom(this.blockIndex - 1);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.block = null;
+  }
+
+  private open<T>(value: T): T {
+    if (this.closed) throw new Error(`${this.table.file.name}: table iterator used after close()`);
+    return value;
+  }
+
+  /** The first entry at or after target (or the first) in block i, else in the blocks after it. */
+  private forwardFrom(i: number, target: Uint8Array | null): TableEntry | null {
     for (this.blockIndex = i; this.blockIndex < this.handles.length; this.blockIndex++) {
-      const h = this.handles[this.blockIndex];
-      this.block = new BlockIterator(this.table.dataBlock(h), KeyOrder.INTERNAL, this.table.file.name, h.offset);
-      const e = target === null ? this.block.first() : this.block.seekGE(target);
+      const e = target === null ? this.loadBlock().first() : this.loadBlock().seekGE(target);
       target = null;
       if (e !== null) return this.entry(e);
     }
     this.block = null;
     return null;
+  }
+
+  /** The last entry of block i, else of the blocks before it. */
+  private backwardFrom(i: number): TableEntry | null {
+    for (this.blockIndex = i; this.blockIndex >= 0; this.blockIndex--) {
+      const e = this.loadBlock().last();
+      if (e !== null) return this.entry(e);
+    }
+    this.block = null;
+    return null;
+  }
+
+  private loadBlock(): BlockIterator {
+    const h = this.handles[this.blockIndex];
+    this.block = new BlockIterator(this.table.dataBlock(h), KeyOrder.INTERNAL, this.table.file.name, h.offset);
+    return this.block;
   }
 
   private entry(e: Entry): TableEntry {

@@ -7,18 +7,25 @@ import { ValueKind } from "../../src/sstable/format.js";
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
+type Version = [string, string, number, ValueKind];
+
 /** Every entry of the table as [key, value, sequence, kind], in its order. */
-function contents(m: MemTable): [string, string, number, ValueKind][] {
+function contents(m: MemTable): Version[] {
   return [...m.entries()].map((e) => [text(e.key), text(e.value), e.sequence, e.kind]);
 }
 
-/** The model: the last write of each key, sorted by the keys' UTF-8 bytes. */
-function modelOf(writes: readonly [string, string, ValueKind][]): [string, string, number, ValueKind][] {
-  const last = new Map<string, [string, number, ValueKind]>();
-  writes.forEach(([k, v, kind], i) => last.set(k, [v, i + 1, kind]));
-  return [...last.entries()]
-    .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-    .map(([k, [v, seq, kind]]) => [k, v, seq, kind]);
+/** The model: every write (write i at sequence i + 1), by the keys' UTF-8 bytes, newest first per key. */
+function modelOf(writes: readonly [string, string, ValueKind][]): Version[] {
+  return writes
+    .map(([k, v, kind], i): Version => [k, v, i + 1, kind])
+    .sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0])) || b[2] - a[2]);
+}
+
+/** The newest version of each key in the model, with sequence <= snapshot. */
+function visibleAt(model: Version[], snapshot: number): Map<string, Version> {
+  const seen = new Map<string, Version>();
+  for (const v of model) if (v[2] <= snapshot && !seen.has(v[0])) seen.set(v[0], v);
+  return seen;
 }
 
 function fill(writes: readonly [string, string, ValueKind][]): MemTable {
@@ -40,18 +47,24 @@ describe("MemTable order and lookups", () => {
       }),
     );
 
-  test("entries are the model's, in byte order; get finds each key and nothing else", () => {
+  test("entries are every version, in internal-key order; get finds the newest at or below a snapshot", () => {
     fc.assert(
-      fc.property(fc.array(run, { maxLength: 12 }), (runs) => {
+      fc.property(fc.array(run, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 8 }), (runs, picks) => {
         const writes = writesOf(runs);
         const m = fill(writes);
         const model = modelOf(writes);
         expect(contents(m)).toEqual(model);
-        expect(m.count).toBe(model.length);
-        for (const [k, v, seq, kind] of model) {
-          const e = m.get(bytes(k));
-          expect(e && [text(e.value), e.sequence, e.kind]).toEqual([v, seq, kind]);
-          expect(m.get(bytes(`${k}\u0000`))).toBeNull();
+        expect(m.versions).toBe(model.length);
+        expect(m.count).toBe(new Set(writes.map(([k]) => k)).size);
+        const snapshots = [writes.length, ...picks.map((p) => p % (writes.length + 1))];
+        for (const snapshot of snapshots) {
+          const visible = visibleAt(model, snapshot);
+          for (const k of new Set(writes.map(([key]) => key))) {
+            const e = m.get(bytes(k), snapshot);
+            const want = visible.get(k);
+            expect(e && [text(e.key), text(e.value), e.sequence, e.kind]).toEqual(want ?? null);
+            expect(m.get(bytes(`${k}\u0000`), snapshot)).toBeNull();
+          }
         }
       }),
       { numRuns: 100 },
@@ -71,6 +84,33 @@ describe("MemTable order and lookups", () => {
   });
 });
 
+describe("MemTable versions a flush keeps", () => {
+  const writes = fc.array(fc.tuple(fc.constantFrom("a", "b", "c", "d"), fc.string({ maxLength: 3 }), fc.boolean()), { maxLength: 40 });
+
+  test("with no snapshots, the newest version of each key, deletions included", () => {
+    fc.assert(
+      fc.property(writes, (ws) => {
+        const w = ws.map(([k, v, del]): [string, string, ValueKind] => [k, v, del ? ValueKind.DELETION : ValueKind.VALUE]);
+        const kept = [...fill(w).versionsToKeep()].map((e): Version => [text(e.key), text(e.value), e.sequence, e.kind]);
+        expect(kept).toEqual([...visibleAt(modelOf(w), Infinity).values()]);
+      }),
+    );
+  });
+
+  test("with snapshots, exactly the versions some snapshot or the latest read sees", () => {
+    fc.assert(
+      fc.property(writes, fc.array(fc.nat({ max: 45 }), { maxLength: 4 }), (ws, snapshots) => {
+        const w = ws.map(([k, v, del]): [string, string, ValueKind] => [k, v, del ? ValueKind.DELETION : ValueKind.VALUE]);
+        const model = modelOf(w);
+        const seen = new Set<number>();
+        for (const s of [Infinity, ...snapshots]) for (const v of visibleAt(model, s).values()) seen.add(v[2]);
+        const kept = [...fill(w).versionsToKeep(snapshots)].map((e) => e.sequence);
+        expect(kept).toEqual(model.filter((v) => seen.has(v[2])).map((v) => v[2]));
+      }),
+    );
+  });
+});
+
 describe("MemTable footprint (what the flush threshold counts)", () => {
   test("a new entry counts its key, its value and ENTRY_OVERHEAD", () => {
     const m = new MemTable();
@@ -79,7 +119,7 @@ describe("MemTable footprint (what the flush threshold counts)", () => {
     expect(m.bytes).toBe(3 + 5 + ENTRY_OVERHEAD + 2 + 0 + ENTRY_OVERHEAD);
   });
 
-  test("each overwrite adds its value's bytes: the arena keeps the old ones (issue 7 item 16)", () => {
+  test("each overwrite adds its value's bytes and an entry: the key's bytes are shared (issue 7 item 16)", () => {
     const m = new MemTable();
     const value = new Uint8Array(1024).fill(0x61);
     const footprints: number[] = [];
@@ -89,7 +129,8 @@ describe("MemTable footprint (what the flush threshold counts)", () => {
     }
     expect(m.count).toBe(1);
     expect(footprints[0]).toBe(3 + 1024 + ENTRY_OVERHEAD);
-    for (let i = 1; i < footprints.length; i++) expect(footprints[i]! - footprints[i - 1]!).toBe(1024);
+    for (let i = 1; i < footprints.length; i++) expect(footprints[i]! - footprints[i - 1]!).toBe(1024 + ENTRY_OVERHEAD);
+    expect(m.versions).toBe(1000);
     expect(m.bytes).toBeGreaterThanOrEqual(1000 * 1024); // passes a 1 MiB threshold minus change
     expect(text(m.get(bytes("hot"))!.value)).toBe("a".repeat(1024));
   });
@@ -99,8 +140,16 @@ describe("MemTable footprint (what the flush threshold counts)", () => {
     m.put(bytes("k"), new Uint8Array(500), 1);
     const before = m.bytes;
     m.put(bytes("k"), new Uint8Array(10), 2);
-    expect(m.bytes).toBe(before + 10);
+    expect(m.bytes).toBe(before + 10 + ENTRY_OVERHEAD);
     m.put(bytes("k"), new Uint8Array(0), 3, ValueKind.DELETION);
-    expect(m.bytes).toBe(before + 10);
+    expect(m.bytes).toBe(before + 10 + 2 * ENTRY_OVERHEAD);
+  });
+
+  test("the same key at the same sequence again (a replayed log) replaces that version's value", () => {
+    const m = new MemTable();
+    m.put(bytes("k"), bytes("old"), 7);
+    m.put(bytes("k"), bytes("new"), 7);
+    expect(contents(m)).toEqual([["k", "new", 7, ValueKind.VALUE]]);
+    expect(m.bytes).toBe(1 + 3 + ENTRY_OVERHEAD + 3);
   });
 });

@@ -1,100 +1,202 @@
-// One iterator contract, run over every iterator we have against a sorted-array
-// model: first/next walk every entry in order; seekGE lands on the first key >= target; next after a
-// seek continues in order; past the end, next keeps returning null; and a random mix of 200
-// operations agrees with the model step by step.
+// One iterator contract, run over every iterator we have against a sorted-array model of internal
+// entries (user key ascending, then sequence descending, as FORMAT.md "Keys" orders them), with
+// several versions of some keys: first/next and last/prev walk every entry in order; seekGE lands
+// on the first entry at or after a target, seekLT on the last before it, with or without a
+// sequence; after a move returns null, next and prev keep returning null; and a random mix of 200
+// moves both ways agrees with the model step by step.
+//
+// Each target runs plain and under `invalidating` (Pebble's invalidating iterator,
+// internal/invalidating/iter.go): the wrapper hands out copies of each entry's key and value and
+// spoils them on the next move, so a consumer that keeps a view past the next move (a merging
+// iterator comparing with a child's previous key, say) reads garbage and fails.
 import fc from "fast-check";
 import { expect, test } from "vitest";
 
-export type KV = [Uint8Array, Uint8Array];
+/** One internal entry: a user key, its sequence, a value. */
+export interface Version {
+  readonly key: Uint8Array;
+  readonly sequence: number;
+  readonly value: Uint8Array;
+}
 
 export interface ContractIterator {
-  first(): KV | null;
-  seekGE(key: Uint8Array): KV | null;
-  next(): KV | null;
+  first(): Version | null;
+  last(): Version | null;
+  /** The first entry at or after (key, sequence); without a sequence, key's newest version or the next key. */
+  seekGE(key: Uint8Array, sequence?: number): Version | null;
+  /** The last entry before (key, sequence); without a sequence, before every version of key. */
+  seekLT(key: Uint8Array, sequence?: number): Version | null;
+  next(): Version | null;
+  prev(): Version | null;
+  close(): void;
 }
 
 export interface ContractTarget {
-  /** Builds an iterator over entries sorted by key bytewise, keys unique. */
-  open(entries: KV[]): ContractIterator;
+  /** Builds an iterator over entries in internal-key order, (key, sequence) unique, sequences >= 1. */
+  open(entries: Version[]): ContractIterator;
   /** Upper bound on how many entries to generate. */
   maxEntries?: number;
 }
 
-const hex = (b: Uint8Array | undefined) => (b === undefined ? "-" : Buffer.from(b).toString("hex"));
-const show = (kv: KV | null) => (kv === null ? null : `${hex(kv[0])}=${hex(kv[1])}`);
-const cmp = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b);
+/** The byte the invalidating wrapper writes over a spoiled view. */
+export const SPOILED = 0xee;
 
-function modelEntries(raw: KV[]): KV[] {
-  const sorted = [...raw].sort((a, b) => cmp(a[0], b[0]));
-  return sorted.filter((kv, i) => i === 0 || cmp(sorted[i - 1][0], kv[0]) !== 0);
+/** Wraps `it` so each entry it returns is a copy, spoiled (every byte SPOILED) by the next move or close. */
+export function invalidating(it: ContractIterator): ContractIterator {
+  let handedOut: Version | null = null;
+  const move = (e: Version | null): Version | null => {
+    if (handedOut !== null) {
+      handedOut.key.fill(SPOILED);
+      handedOut.value.fill(SPOILED);
+    }
+    handedOut = e === null ? null : { key: e.key.slice(), sequence: e.sequence, value: e.value.slice() };
+    return handedOut;
+  };
+  return {
+    first: () => move(it.first()),
+    last: () => move(it.last()),
+    seekGE: (k, s) => move(it.seekGE(k, s)),
+    seekLT: (k, s) => move(it.seekLT(k, s)),
+    next: () => move(it.next()),
+    prev: () => move(it.prev()),
+    close: () => {
+      move(null);
+      it.close();
+    },
+  };
 }
 
-const key = fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 3 }), fc.uint8Array({ minLength: 1, maxLength: 20 }), fc.constantFrom(new Uint8Array([0xff, 0xff]), new Uint8Array([0x00])));
-const value = fc.uint8Array({ maxLength: 40 });
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const show = (e: Version | null) => (e === null ? null : `${hex(e.key)}@${e.sequence}=${hex(e.value)}`);
+const cmp = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b);
 
-type Op = { op: "first" } | { op: "next" } | { op: "seek"; key: Uint8Array };
-const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.constant({ op: "first" } as const),
-  fc.constant({ op: "next" } as const),
-  fc.constant({ op: "next" } as const),
-  key.map((k) => ({ op: "seek", key: k }) as const),
+/** Internal-key order of an entry against (key, sequence); a missing sequence is the newest (sorts first). */
+function compareTo(e: Version, key: Uint8Array, sequence = Infinity): number {
+  return cmp(e.key, key) || (e.sequence > sequence ? -1 : e.sequence < sequence ? 1 : 0);
+}
+
+/** Writes in order, write i at sequence i + 1, sorted into internal-key order. */
+function modelEntries(raw: [Uint8Array, Uint8Array][]): Version[] {
+  return raw.map(([key, value], i) => ({ key, sequence: i + 1, value })).sort((a, b) => cmp(a.key, b.key) || b.sequence - a.sequence);
+}
+
+const firstAtOrAfter = (model: Version[], key: Uint8Array, sequence?: number) => model.findIndex((e) => compareTo(e, key, sequence) >= 0);
+function lastBefore(model: Version[], key: Uint8Array, sequence?: number): number {
+  const i = firstAtOrAfter(model, key, sequence);
+  return (i < 0 ? model.length : i) - 1;
+}
+
+// few distinct short keys, so keys repeat and carry several versions
+const key = fc.oneof(
+  fc.constantFrom(new Uint8Array([0x61]), new Uint8Array([0x61, 0x00]), new Uint8Array([0x62]), new Uint8Array([0xff, 0xff]), new Uint8Array([0x00])),
+  fc.uint8Array({ minLength: 1, maxLength: 3 }),
+  fc.uint8Array({ minLength: 1, maxLength: 20 }),
 );
+const value = fc.uint8Array({ maxLength: 40 });
+const sequence = fc.option(fc.integer({ min: 0, max: 320 }), { nil: undefined });
+
+type Op = { op: "first" | "last" | "next" | "prev" } | { op: "seekGE" | "seekLT"; key: Uint8Array; sequence?: number };
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.constantFrom({ op: "first" } as const, { op: "last" } as const),
+  fc.constantFrom({ op: "next" } as const, { op: "prev" } as const),
+  fc.constantFrom({ op: "next" } as const, { op: "prev" } as const),
+  fc.tuple(fc.constantFrom("seekGE" as const, "seekLT" as const), key, sequence).map(([o, k, s]) => ({ op: o, key: k, sequence: s })),
+);
+
+/** Where the model lands after `o` from position pos (-1: unpositioned). */
+function modelMove(model: Version[], pos: number, o: Op): number {
+  switch (o.op) {
+    case "first":
+      return model.length > 0 ? 0 : -1;
+    case "last":
+      return model.length - 1;
+    case "next":
+      return pos < 0 || pos + 1 >= model.length ? -1 : pos + 1;
+    case "prev":
+      return pos < 0 ? -1 : pos - 1;
+    case "seekGE":
+      return firstAtOrAfter(model, o.key, o.sequence);
+    case "seekLT":
+      return lastBefore(model, o.key, o.sequence);
+  }
+}
+
+function iteratorMove(it: ContractIterator, o: Op): Version | null {
+  if (o.op === "seekGE") return it.seekGE(o.key, o.sequence);
+  if (o.op === "seekLT") return it.seekLT(o.key, o.sequence);
+  return it[o.op]();
+}
 
 export function iteratorContract(name: string, target: ContractTarget): void {
   const max = target.maxEntries ?? 300;
   const entries = fc.array(fc.tuple(key, value), { maxLength: max }).map(modelEntries);
+  for (const [mode, wrap] of [["", (it: ContractIterator) => it], [", invalidating", invalidating]] as const) {
+    const open = (model: Version[]) => wrap(target.open(model));
 
-  test(`${name}: first/next visits every entry in order, then null`, () => {
-    fc.assert(
-      fc.property(entries, (model) => {
-        const it = target.open(model);
-        const seen: (string | null)[] = [];
-        for (let e = it.first(); e !== null; e = it.next()) seen.push(show(e));
-        expect(seen).toEqual(model.map(show));
-        expect(it.next()).toBeNull();
-        expect(it.next()).toBeNull();
-      }),
-      { numRuns: 60 },
-    );
-  });
+    test(`${name}${mode}: first/next visits every entry in order, last/prev in reverse, then null`, () => {
+      fc.assert(
+        fc.property(entries, (model) => {
+          const it = open(model);
+          const forward: (string | null)[] = [];
+          for (let e = it.first(); e !== null; e = it.next()) forward.push(show(e));
+          expect(forward).toEqual(model.map(show));
+          expect(it.next()).toBeNull();
+          expect(it.prev()).toBeNull();
+          const backward: (string | null)[] = [];
+          for (let e = it.last(); e !== null; e = it.prev()) backward.push(show(e));
+          expect(backward).toEqual(model.map(show).reverse());
+          expect(it.prev()).toBeNull();
+          expect(it.next()).toBeNull();
+          it.close();
+        }),
+        { numRuns: 40 },
+      );
+    });
 
-  test(`${name}: seekGE finds the first key >= target, and next continues from there`, () => {
-    fc.assert(
-      fc.property(entries, fc.array(key, { maxLength: 20 }), (model, targets) => {
-        const it = target.open(model);
-        for (const t of [...targets, ...model.slice(0, 5).map(([k]) => k)]) {
-          const i = model.findIndex(([k]) => cmp(k, t) >= 0);
-          expect(show(it.seekGE(t))).toBe(i < 0 ? null : show(model[i]));
-          if (i >= 0) expect(show(it.next())).toBe(i + 1 < model.length ? show(model[i + 1]) : null);
-        }
-      }),
-      { numRuns: 60 },
-    );
-  });
-
-  test(`${name}: 200 random operations agree with the model`, () => {
-    fc.assert(
-      fc.property(entries, fc.array(op, { minLength: 200, maxLength: 200 }), (model, ops) => {
-        const it = target.open(model);
-        let pos = -1; // model position of the last returned entry; -1 unpositioned or exhausted
-        for (const o of ops) {
-          let expected: KV | null;
-          let got: KV | null;
-          if (o.op === "first") {
-            pos = model.length > 0 ? 0 : -1;
-            got = it.first();
-          } else if (o.op === "seek") {
-            pos = model.findIndex(([k]) => cmp(k, o.key) >= 0);
-            got = it.seekGE(o.key);
-          } else {
-            pos = pos < 0 || pos + 1 >= model.length ? -1 : pos + 1;
-            got = it.next();
+    test(`${name}${mode}: seekGE and seekLT land beside the target, with or without a sequence; next and prev go on from there`, () => {
+      fc.assert(
+        fc.property(entries, fc.array(fc.tuple(key, sequence), { maxLength: 20 }), (model, targets) => {
+          const it = open(model);
+          const exact = model.slice(0, 6).flatMap((e): [Uint8Array, number | undefined][] => [[e.key, e.sequence], [e.key, undefined], [e.key, e.sequence - 1]]);
+          for (const [k, s] of [...targets, ...exact]) {
+            const ge = firstAtOrAfter(model, k, s);
+            expect(show(it.seekGE(k, s))).toBe(ge < 0 ? null : show(model[ge]));
+            if (ge >= 0) expect(show(it.next())).toBe(show(model[ge + 1] ?? null));
+            if (ge >= 0) expect(show(it.seekGE(k, s))).toBe(show(model[ge]));
+            if (ge >= 0) expect(show(it.prev())).toBe(show(model[ge - 1] ?? null));
+            const lt = lastBefore(model, k, s);
+            expect(show(it.seekLT(k, s))).toBe(lt < 0 ? null : show(model[lt]));
+            if (lt >= 0) expect(show(it.prev())).toBe(show(model[lt - 1] ?? null));
+            if (lt >= 0) expect(show(it.seekLT(k, s))).toBe(show(model[lt]));
+            if (lt >= 0) expect(show(it.next())).toBe(show(model[lt + 1] ?? null));
           }
-          expected = pos < 0 ? null : model[pos];
-          expect(show(got)).toBe(show(expected));
-        }
-      }),
-      { numRuns: 30 },
-    );
+          it.close();
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    test(`${name}${mode}: 200 random moves both ways agree with the model`, () => {
+      fc.assert(
+        fc.property(entries, fc.array(op, { minLength: 200, maxLength: 200 }), (model, ops) => {
+          const it = open(model);
+          let pos = -1; // model position of the last returned entry; -1 unpositioned
+          for (const o of ops) {
+            pos = modelMove(model, pos, o);
+            expect(show(iteratorMove(it, o))).toBe(pos < 0 ? null : show(model[pos]));
+          }
+          it.close();
+        }),
+        { numRuns: 25 },
+      );
+    });
+  }
+
+  test(`${name}: moves after close() throw`, () => {
+    const it = target.open(modelEntries([[new Uint8Array([1]), new Uint8Array([2])]]));
+    expect(show(it.first())).toBe("01@1=02");
+    it.close();
+    expect(() => it.next()).toThrow(/close/);
+    expect(() => it.first()).toThrow(/close/);
   });
 }
