@@ -14,36 +14,20 @@ import { loadKernels } from "../../src/kernels/node.js";
 import { ManifestWriter, readManifest, snapshotEdit, type ManifestState } from "../../src/lsm/manifest-log.js";
 import { emptyEdit, type VersionEdit } from "../../src/lsm/version-edit.js";
 import { internalKey, parseInternalKey, ValueKind } from "../../src/sstable/format.js";
-import { findProgram, missing, PACKAGES, run, type RunResult } from "./tools.js";
+import { buildLevelDbProgram, type LevelDbProgram, missing, run, type RunResult } from "./tools.js";
 
 const SOURCE = fileURLToPath(new URL("./leveldb_manifest.cc", import.meta.url));
-const CXX = process.env.CXX ?? "g++";
 const kernels = loadKernels("wasm");
 
-type Tool = { ok: true; exe: string } | { ok: false; why: string };
-let tool: Tool = { ok: false, why: "not built" };
+let tool: LevelDbProgram = { ok: false, why: "not built" };
 let dir = "";
 let created: RunResult | null = null;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "wasm-lsm-leveldb-manifest-"));
-  if (findProgram([CXX], ["--version"]) === null) {
-    tool = { ok: false, why: `the C++ compiler ${CXX} is not on PATH (Debian package ${PACKAGES["g++"]})` };
-    return;
-  }
-  // A probe first: missing LevelDB headers or library are a missing tool (skip, or fail in CI); a
-  // probe that builds while leveldb_manifest.cc does not is a bug here (always fail).
-  const probe = join(dir, "probe.cc");
-  writeFileSync(probe, "#include <leveldb/db.h>\nint main() { leveldb::Options o; return o.create_if_missing; }\n");
-  const p = run(CXX, ["-std=c++17", "-o", join(dir, "probe"), probe, "-lleveldb"], { timeoutMs: 60_000 });
-  if (p.status !== 0) {
-    tool = { ok: false, why: `LevelDB's headers or library are not installed (Debian package ${PACKAGES.leveldb}); ${CXX} said:\n${p.output}` };
-    return;
-  }
-  const exe = join(dir, "leveldb_manifest");
-  const c = run(CXX, ["-std=c++17", "-O1", "-Wall", "-o", exe, SOURCE, "-lleveldb"], { timeoutMs: 60_000 });
-  if (c.status !== 0) throw new Error(`${CXX} could not compile ${SOURCE} (LevelDB itself is there):\n${c.output}`);
-  tool = { ok: true, exe };
+  tool = buildLevelDbProgram(dir, SOURCE, "#include <leveldb/db.h>\nint main() { leveldb::Options o; return o.create_if_missing; }\n");
+  if (!tool.ok) return;
+  const { exe } = tool;
   created = run(exe, ["create", join(dir, "leveldb")], { timeoutMs: 60_000 });
   if (created.status !== 0) throw new Error(`leveldb_manifest create failed:\n${created.output}`);
 }, 120_000);

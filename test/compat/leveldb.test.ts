@@ -9,13 +9,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { internalKey, lookupKey, ValueKind } from "../../src/sstable/format.js";
 import { compareInternal, expectSameLines, hex, readBytes, writeTables, type Entry, type Tables } from "./tables.js";
-import { findProgram, missing, PACKAGES, run } from "./tools.js";
+import { buildLevelDbProgram, type LevelDbProgram, missing, run } from "./tools.js";
 
 const SOURCE = fileURLToPath(new URL("./leveldb_read.cc", import.meta.url));
-const CXX = process.env.CXX ?? "g++";
-
-type Reader = { ok: true; exe: string } | { ok: false; why: string };
-let reader: Reader = { ok: false, why: "not built" };
+let reader: LevelDbProgram = { ok: false, why: "not built" };
 let dir = "";
 let tables: Tables;
 let cleanupTables = () => {};
@@ -23,23 +20,7 @@ let cleanupTables = () => {};
 beforeAll(() => {
   ({ tables, cleanup: cleanupTables } = writeTables(["A", "C", "D"]));
   dir = mkdtempSync(join(tmpdir(), "wasm-lsm-leveldb-read-"));
-  if (findProgram([CXX], ["--version"]) === null) {
-    reader = { ok: false, why: `the C++ compiler ${CXX} is not on PATH (Debian package ${PACKAGES["g++"]})` };
-    return;
-  }
-  // A probe first: if LevelDB's headers or library are missing, that is a missing tool (skip, or
-  // fail in CI); if the probe builds but leveldb_read.cc does not, that is a bug here (always fail).
-  const probe = join(dir, "probe.cc");
-  writeFileSync(probe, "#include <leveldb/table.h>\n#include <leveldb/env.h>\nint main() { return leveldb::Env::Default() == nullptr; }\n");
-  const p = run(CXX, ["-std=c++17", "-o", join(dir, "probe"), probe, "-lleveldb"], { timeoutMs: 60_000 });
-  if (p.status !== 0) {
-    reader = { ok: false, why: `LevelDB's headers or library are not installed (Debian package ${PACKAGES.leveldb}); ${CXX} said:\n${p.output}` };
-    return;
-  }
-  const exe = join(dir, "leveldb_read");
-  const c = run(CXX, ["-std=c++17", "-O1", "-Wall", "-o", exe, SOURCE, "-lleveldb"], { timeoutMs: 60_000 });
-  if (c.status !== 0) throw new Error(`${CXX} could not compile ${SOURCE} (LevelDB itself is there):\n${c.output}`);
-  reader = { ok: true, exe };
+  reader = buildLevelDbProgram(dir, SOURCE, "#include <leveldb/table.h>\n#include <leveldb/env.h>\nint main() { return leveldb::Env::Default() == nullptr; }\n");
 }, 90_000);
 
 afterAll(() => {
