@@ -53,3 +53,6 @@ export class NodeEnv implements Env {
     }
   }
 }
+
+/** The one NodeEnv the store and the repairer use unless given another (it holds no state). */
+export const nodeEnv: Env = new NodeEnv();

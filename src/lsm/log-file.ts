@@ -8,8 +8,8 @@
 // replays a record whose put was answered with an error. The failure sticks: the log takes no more
 // appends, and the store moves to a fresh log (LevelDB's bg_error_, cleared by a new log).
 
-import { closeSync, fsync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import type { Kernels } from "../kernels/types.js";
+import type { AppendableFile, Env } from "./env.js";
 import { LogWriter } from "./wal.js";
 
 interface Waiter {
@@ -19,12 +19,12 @@ interface Waiter {
 }
 
 export class LogFile {
-  private fd: number;
+  /** The open file; null once closed. */
+  private file: AppendableFile | null;
   private readonly writer: LogWriter;
   private buffered: Uint8Array[] = [];
   private bufferedBytes = 0;
-  /** Bytes handed to the OS, and bytes known to be on disk (fsynced). */
-  private writtenSize: number;
+  /** Bytes known to be on disk (synced). */
   private durableSize: number;
   private syncing = false;
   private waiting: Waiter[] = [];
@@ -40,24 +40,25 @@ export class LogFile {
    * the reader dropped) is cut off, and appends follow (LevelDB's reuse_logs).
    */
   constructor(
+    env: Env,
     readonly path: string,
     readonly number: number,
     kernels: Kernels,
     reuse?: { readonly validSize: number },
   ) {
     const size = reuse?.validSize ?? 0;
-    this.fd = openSync(path, reuse === undefined ? "wx" : "r+");
-    this.writer = new LogWriter(kernels, size);
-    this.writtenSize = this.durableSize = size;
+    const file = reuse === undefined ? env.create(path, { exclusive: true }) : env.reopen(path, size);
     if (reuse !== undefined) {
       try {
-        ftruncateSync(this.fd, size);
-        fsyncSync(this.fd);
+        file.sync(); // the cut-off torn tail stays cut off
       } catch (err) {
-        closeSync(this.fd);
+        file.close();
         throw err;
       }
     }
+    this.file = file;
+    this.writer = new LogWriter(kernels, size);
+    this.durableSize = size;
   }
 
   /** The error that stopped this log, or null while it takes appends. */
@@ -93,32 +94,31 @@ export class LogFile {
    * rejected records).
    */
   cutBack(): void {
-    if (!this.dirtyTail || this.fd < 0) return;
-    ftruncateSync(this.fd, this.durableSize);
-    fsyncSync(this.fd);
-    this.writtenSize = this.durableSize;
+    if (!this.dirtyTail || this.file === null) return;
+    this.file.truncate(this.durableSize);
+    this.file.sync();
     this.dirtyTail = false;
   }
 
   /** Closes the file once no fsync is running or wanted; appends after this are refused. */
   close(): void {
     this.closing = true;
-    if (this.fd < 0 || this.syncing || this.waiting.length > 0) return; // the last fsync closes it
+    if (this.file === null || this.syncing || this.waiting.length > 0) return; // the last fsync closes it
     if (this.dirtyTail) return; // kept open for cutBack; closed by closeNow
-    this.closeFd();
+    this.closeFile();
   }
 
   /** Closes the file at once, whatever is pending (a signal): nothing pending was acknowledged. */
   closeNow(): void {
     this.closing = true;
-    this.closeFd();
+    this.closeFile();
   }
 
-  private closeFd(): void {
-    if (this.fd < 0) return;
-    const fd = this.fd;
-    this.fd = -1;
-    closeSync(fd);
+  private closeFile(): void {
+    const file = this.file;
+    if (file === null) return;
+    this.file = null;
+    file.close();
   }
 
   private startSync(): void {
@@ -130,8 +130,9 @@ export class LogFile {
     } catch (err) {
       return this.fail(err as Error, batch);
     }
-    const end = this.writtenSize;
-    fsync(this.fd, (err) => {
+    const end = this.file?.size ?? this.durableSize;
+    if (this.file === null) return this.fail(new Error(`${this.path} is closed`), batch);
+    this.file.syncInBackground((err) => {
       if (err) return this.fail(err, batch);
       this.syncing = false;
       this.durableSize = end;
@@ -152,7 +153,7 @@ export class LogFile {
     this.bufferedBytes = 0;
     const rejected = [...batch, ...this.waiting];
     this.waiting = [];
-    this.dirtyTail = this.writtenSize > this.durableSize;
+    this.dirtyTail = (this.file?.size ?? 0) > this.durableSize;
     try {
       this.cutBack();
     } catch {
@@ -163,20 +164,16 @@ export class LogFile {
   }
 
   private settled(): void {
-    if (this.closing && !this.dirtyTail) this.closeFd();
+    if (this.closing && !this.dirtyTail) this.closeFile();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private writeBuffered(): void {
-    if (this.bufferedBytes === 0 || this.fd < 0) return;
+    if (this.bufferedBytes === 0 || this.file === null) return;
     const all = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered);
     this.buffered = [];
     this.bufferedBytes = 0;
-    for (let done = 0; done < all.length; ) {
-      const n = writeSync(this.fd, all, done, all.length - done, this.writtenSize); // positioned: a reused log's fd starts at 0
-      done += n;
-      this.writtenSize += n;
-    }
+    this.file.append(all); // the file may buffer it too: syncInBackground writes it first
   }
 }
 

@@ -4,10 +4,11 @@
 //
 //   MANIFEST := {"crc32c": <crc of body's JSON text>, "body": ManifestBody}
 
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { nodeEnv } from "../io/node-env.js";
 import { crc32cJs } from "../kernels/js.js";
 import { CorruptionError } from "../sstable/errors.js";
+import type { Env } from "./env.js";
 import { writeFileAtomic } from "./files.js";
 
 export const MANIFEST = "MANIFEST";
@@ -37,10 +38,11 @@ export const EMPTY_MANIFEST: ManifestBody = { version: 1, logNumber: 0, nextFile
 
 const utf8 = new TextEncoder();
 
-export function readManifest(dir: string): ManifestBody | null {
+/** The manifest in dir, or null when there is none (env defaults to node:fs, for tools and tests). */
+export function readManifest(dir: string, env: Env = nodeEnv): ManifestBody | null {
   const path = join(dir, MANIFEST);
-  if (!existsSync(path)) return null;
-  const text = readFileSync(path, "utf8");
+  if (env.size(path) === null) return null;
+  const text = new TextDecoder().decode(env.readFile(path));
   let doc: { crc32c?: unknown; body?: unknown };
   try {
     doc = JSON.parse(text);
@@ -57,8 +59,8 @@ export function readManifest(dir: string): ManifestBody | null {
 }
 
 /** Replaces the manifest atomically (files.ts writeFileAtomic: throws before, returns a dir-fsync failure after the rename). */
-export function writeManifest(dir: string, body: ManifestBody, durable: boolean): Error | null {
+export function writeManifest(env: Env, dir: string, body: ManifestBody, durable: boolean): Error | null {
   const text = JSON.stringify(body);
   const doc = `${JSON.stringify({ crc32c: crc32cJs(utf8.encode(text)), body })}\n`;
-  return writeFileAtomic(dir, MANIFEST, utf8.encode(doc), durable);
+  return writeFileAtomic(env, dir, MANIFEST, utf8.encode(doc), durable);
 }

@@ -14,16 +14,15 @@
 //
 // Nothing but a .tmp or an empty log is deleted. One report line per file, and a summary.
 
-import { readdirSync, renameSync, rmSync, statSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { DEFAULT_BITS_PER_KEY } from "../kernels/bloom-layout.js";
 import type { Kernels } from "../kernels/types.js";
-import { NodeWritableFile } from "../io/node-file.js";
+import { nodeEnv } from "../io/node-env.js";
 import { internalKey } from "../sstable/format.js";
 import { showBytes } from "../sstable/layout.js";
 import { TableBuilder } from "../sstable/writer.js";
-import { syncDir } from "./files.js";
-import { acquireLock } from "./lock.js";
+import type { Env } from "./env.js";
+import { lockDir } from "./env-lock.js";
 import { moveToLost } from "./lost.js";
 import { MANIFEST, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
 import { MemTable } from "./memtable.js";
@@ -38,6 +37,8 @@ export interface RepairOptions {
   readonly bitsPerKey?: number;
   /** Called with one line per file, as it is handled. */
   readonly report?: (line: string) => void;
+  /** The file system the directory is on (default node:fs). */
+  readonly env?: Env;
 }
 
 export interface RepairResult {
@@ -59,14 +60,14 @@ export class RepairError extends Error {
 /** Rebuilds dir's MANIFEST; throws RepairError, LockedError (lock.ts), or an I/O error. */
 export function repairStore(options: RepairOptions): RepairResult {
   const { dir } = options;
-  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) throw new RepairError(`${dir} is not a directory`);
-  const files = readdirSync(dir).sort();
+  const env = options.env ?? nodeEnv;
+  const files = listDir(env, dir);
   if (!files.some((f) => f === MANIFEST || parseTableName(f) !== null || logNumberOf(f) !== null)) {
     throw new RepairError(`${dir} holds no wasm-lsm files (tables, logs or a MANIFEST); nothing to repair`);
   }
-  const unlock = acquireLock(dir);
+  const unlock = lockDir(env, dir);
   try {
-    return new Repair(options, files).run();
+    return new Repair(options, env, files).run();
   } finally {
     unlock();
   }
@@ -84,6 +85,7 @@ class Repair {
 
   constructor(
     private readonly options: RepairOptions,
+    private readonly env: Env,
     private readonly files: readonly string[],
   ) {
     this.dir = options.dir;
@@ -112,7 +114,7 @@ class Repair {
   private keepTable(name: string): void {
     let facts: TableFacts;
     try {
-      facts = scanTable(this.options.kernels, join(this.dir, name));
+      facts = scanTable(this.env, this.options.kernels, join(this.dir, name));
     } catch (err) {
       this.report(`${name}: moved to ${this.moveToLost(name)}: ${(err as Error).message}`);
       return;
@@ -123,7 +125,7 @@ class Repair {
 
   private convertLog(name: string): void {
     const path = join(this.dir, name);
-    const bytes = readFileSync(path);
+    const bytes = this.env.readFile(path);
     if (bytes.length === 0) {
       this.afterManifest.push(() => this.remove(name, "an empty log"));
       return;
@@ -142,7 +144,7 @@ class Repair {
     }
     const table = tableName(0, this.nextTableNumber++);
     this.writeTable(table, mem);
-    const facts = scanTable(this.options.kernels, join(this.dir, table));
+    const facts = scanTable(this.env, this.options.kernels, join(this.dir, table));
     this.record(table, facts);
     this.converted++;
     this.report(`${name}: ${writes} writes -> ${table}, ${describe(facts)}`);
@@ -169,17 +171,17 @@ class Repair {
   /** Writes a level-0 table durably, as the store's flush does: NAME.tmp, fsync, rename, dir fsync. */
   private writeTable(name: string, mem: MemTable): void {
     const tmp = join(this.dir, `${name}.tmp`);
-    const builder = new TableBuilder(new NodeWritableFile(tmp, true), { kernels: this.options.kernels, bitsPerKey: this.options.bitsPerKey ?? DEFAULT_BITS_PER_KEY });
+    const builder = new TableBuilder(this.env.create(tmp, { exclusive: true }), { kernels: this.options.kernels, bitsPerKey: this.options.bitsPerKey ?? DEFAULT_BITS_PER_KEY });
     try {
       for (const e of mem.versionsToKeep()) builder.add(internalKey(e.key, e.sequence, e.kind), e.value);
       builder.finish(); // fsyncs and closes NAME.tmp
     } catch (err) {
       builder.abandon();
-      rmSync(tmp, { force: true });
+      this.env.remove(tmp);
       throw err;
     }
-    renameSync(tmp, join(this.dir, name));
-    syncDir(this.dir);
+    this.env.rename(tmp, join(this.dir, name));
+    this.env.syncDir(this.dir);
   }
 
   private record(name: string, facts: TableFacts): void {
@@ -198,20 +200,29 @@ class Repair {
       lastSequence: this.lastSequence,
       tables: this.tables,
     };
-    const unsynced = writeManifest(this.dir, body, true);
+    const unsynced = writeManifest(this.env, this.dir, body, true);
     if (unsynced !== null) throw unsynced; // the rename may not survive a crash: the repair is not done
     return body;
   }
 
   private moveToLost(name: string): string {
-    const to = moveToLost(this.dir, name, true);
+    const to = moveToLost(this.env, this.dir, name, true);
     this.lost.push(to);
     return to;
   }
 
   private remove(name: string, why: string): void {
-    rmSync(join(this.dir, name), { force: true });
+    this.env.remove(join(this.dir, name));
     this.report(`${name}: removed, ${why}`);
+  }
+}
+
+/** The sorted names in dir; a RepairError when it is not a directory one can list. */
+function listDir(env: Env, dir: string): string[] {
+  try {
+    return env.list(dir).sort();
+  } catch {
+    throw new RepairError(`${dir} is not a directory`);
   }
 }
 

@@ -15,20 +15,21 @@
 // An ephemeral store is the same engine in a fresh temporary directory, without fsyncs and
 // without a write-ahead log (nothing of it outlives the process), removed on close.
 
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_BITS_PER_KEY } from "../kernels/bloom-layout.js";
 import type { Kernels } from "../kernels/types.js";
-import { NodeWritableFile } from "../io/node-file.js";
+import { nodeEnv } from "../io/node-env.js";
 import { CorruptionError } from "../sstable/errors.js";
 import { internalKey, ValueKind } from "../sstable/format.js";
 import { BlockCache } from "../sstable/block-cache.js";
 import type { GetResult } from "../sstable/reader.js";
 import { TableBuilder } from "../sstable/writer.js";
 import { createEphemeralDir, removeAbandonedEphemeralStores } from "./ephemeral.js";
-import { removeQuietly, syncDir } from "./files.js";
+import type { Env } from "./env.js";
+import { isNodeEnv, lockDir } from "./env-lock.js";
+import { removeQuietly } from "./files.js";
 import { LogFile } from "./log-file.js";
-import { acquireLock } from "./lock.js";
 import { EMPTY_MANIFEST, MANIFEST, readManifest, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
 import { MissingManifestError } from "./missing-manifest-error.js";
 import { moveToLost } from "./lost.js";
@@ -54,6 +55,11 @@ export interface StoreOptions {
    */
   readonly maxOpenFiles?: number;
   readonly log?: (message: string) => void;
+  /**
+   * The file system the store works on (default node:fs). An ephemeral store needs node:fs: its
+   * temporary directory and the sweep of abandoned ones are about processes (ephemeral.ts).
+   */
+  readonly env?: Env;
 }
 
 export interface FlushResult extends TableRecord {}
@@ -105,6 +111,7 @@ export class Store {
   readonly durable: boolean;
   readonly memtableBytes: number;
   private readonly kernels: Kernels;
+  private readonly env: Env;
   private readonly bitsPerKey: number;
   private readonly log: (message: string) => void;
   private readonly unlock: () => void;
@@ -134,22 +141,25 @@ export class Store {
 
   private constructor(options: StoreOptions) {
     this.kernels = options.kernels;
+    this.env = options.env ?? nodeEnv;
     this.durable = options.dir !== undefined;
+    if (!this.durable && !isNodeEnv(this.env)) throw new Error("an ephemeral store (no dir) runs on node:fs only: give a dir with this env");
     this.dir = options.dir ?? createEphemeralDir();
     this.memtableBytes = options.memtableBytes ?? 4 * 1024 * 1024;
     this.bitsPerKey = options.bitsPerKey ?? DEFAULT_BITS_PER_KEY;
     this.log = options.log ?? (() => {});
     this.tableCache = new TableCache({
+      env: this.env,
       dir: this.dir,
       kernels: this.kernels,
       blockCache: new BlockCache(options.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES),
       capacity: tableCacheCapacity(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES),
     });
-    mkdirSync(this.dir, { recursive: true });
-    this.unlock = acquireLock(this.dir, { ephemeral: !this.durable });
+    this.env.mkdir(this.dir);
+    this.unlock = lockDir(this.env, this.dir, { ephemeral: !this.durable });
     if (!this.durable) removeAbandonedEphemeralStores(this.log);
     try {
-      this.manifest = readManifest(this.dir) ?? this.createManifest();
+      this.manifest = readManifest(this.dir, this.env) ?? this.createManifest();
       this.sequence = this.manifest.lastSequence;
       this.nextFileNumber = this.manifest.nextFileNumber;
       this.removeLeftovers();
@@ -403,7 +413,7 @@ export class Store {
       lastSequence: this.sequence,
       tables: [...this.manifest.tables, record],
     };
-    const unsynced = writeManifest(this.dir, next, this.durable); // throws: not written, nothing changed
+    const unsynced = writeManifest(this.env, this.dir, next, this.durable); // throws: not written, nothing changed
     this.manifest = next; // installed only once written (LevelDB's LogAndApply)
     this.frozen = null;
     this.frozenLog = null;
@@ -422,8 +432,8 @@ export class Store {
   private async buildTable(mem: MemTable, name: string, number: number): Promise<TableRecord> {
     const path = join(this.dir, name);
     const tmp = `${path}.tmp`;
-    removeQuietly(tmp); // left by a flush that failed when its removal failed too: never recorded
-    const builder = new TableBuilder(new NodeWritableFile(tmp, true), { kernels: this.kernels, bitsPerKey: this.bitsPerKey });
+    removeQuietly(this.env, tmp); // left by a flush that failed when its removal failed too: never recorded
+    const builder = new TableBuilder(this.env.create(tmp, { exclusive: true }), { kernels: this.kernels, bitsPerKey: this.bitsPerKey });
     let renamed = false;
     try {
       let n = 0;
@@ -433,17 +443,17 @@ export class Store {
         if (++n % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
       }
       const summary = builder.finish(); // fsyncs and closes NAME.tmp
-      renameSync(tmp, path);
+      this.env.rename(tmp, path);
       renamed = true;
-      if (this.durable) syncDir(this.dir);
+      if (this.durable) this.env.syncDir(this.dir);
       return { name, level: 0, number, entries: summary.entries, fileSize: summary.fileSize, tailSize: summary.tailSize, filterBits: summary.filterBits };
     } catch (err) {
       try {
         builder.abandon();
       } catch {
-        // the file is closed all the same (NodeWritableFile.close); its removal is what matters
+        // the file is closed all the same (AppendableFile.close); its removal is what matters
       }
-      removeQuietly(renamed ? path : tmp); // unrecorded: no manifest names it
+      removeQuietly(this.env, renamed ? path : tmp); // unrecorded: no manifest names it
       throw err;
     }
   }
@@ -451,19 +461,19 @@ export class Store {
   /** Removes the logs the manifest no longer needs (numbered below its logNumber). */
   private deleteObsoleteLogs(): void {
     for (const n of this.allLogs()) {
-      if (n < this.manifest.logNumber) removeQuietly(join(this.dir, logName(n)));
+      if (n < this.manifest.logNumber) removeQuietly(this.env, join(this.dir, logName(n)));
     }
   }
 
   /** Opens a new log, numbered past every file number used, and makes its name durable. */
   private openLog(): LogFile {
     const number = Math.max(this.nextFileNumber, ...this.allLogs().map((n) => n + 1));
-    const log = new LogFile(join(this.dir, logName(number)), number, this.kernels);
+    const log = new LogFile(this.env, join(this.dir, logName(number)), number, this.kernels);
     try {
-      syncDir(this.dir);
+      this.env.syncDir(this.dir);
     } catch (err) {
       log.closeNow();
-      removeQuietly(log.path);
+      removeQuietly(this.env, log.path);
       throw err;
     }
     this.nextFileNumber = number + 1;
@@ -472,7 +482,8 @@ export class Store {
 
   /** Numbers of every log file in the directory, in order. */
   private allLogs(): number[] {
-    return readdirSync(this.dir)
+    return this.env
+      .list(this.dir)
       .map(logNumberOf)
       .filter((n): n is number => n !== null)
       .sort((a, b) => a - b);
@@ -490,11 +501,11 @@ export class Store {
    * LevelDB's DBImpl::NewDB does, db/db_impl.cc), so only a damaged directory lacks one.
    */
   private createManifest(): ManifestBody {
-    const files = readdirSync(this.dir).sort();
+    const files = this.env.list(this.dir).sort();
     const tables = files.filter((f) => tableNumberOf(f) !== null);
-    const logs = files.filter((f) => logNumberOf(f) !== null && statSync(join(this.dir, f)).size > 0);
+    const logs = files.filter((f) => logNumberOf(f) !== null && (this.env.size(join(this.dir, f)) ?? 0) > 0);
     if (tables.length > 0 || logs.length > 0) throw new MissingManifestError(this.dir, tables, logs);
-    const unsynced = writeManifest(this.dir, EMPTY_MANIFEST, this.durable);
+    const unsynced = writeManifest(this.env, this.dir, EMPTY_MANIFEST, this.durable);
     if (unsynced !== null) throw unsynced; // a first log beside a MANIFEST that may vanish would be refused later
     return EMPTY_MANIFEST;
   }
@@ -512,12 +523,12 @@ export class Store {
    */
   private removeLeftovers(): void {
     const known = new Set(this.manifest.tables.map((t) => t.name));
-    for (const f of readdirSync(this.dir)) {
+    for (const f of this.env.list(this.dir)) {
       const table = tableNumberOf(f);
       const log = logNumberOf(f);
       if (isStoreTemp(f)) this.removeFile(f, "never renamed into place");
       else if (table !== null && !known.has(f) && table === this.manifest.nextTableNumber) this.removeFile(f, "a flush cut short before its manifest write; its writes are in the logs");
-      else if (table !== null && !known.has(f)) this.log(`recovery: ${f} is not in the manifest; moved to ${moveToLost(this.dir, f, this.durable)}`);
+      else if (table !== null && !known.has(f)) this.log(`recovery: ${f} is not in the manifest; moved to ${moveToLost(this.env, this.dir, f, this.durable)}`);
       else if (log !== null && log < this.manifest.logNumber) this.removeFile(f, "covered by the tables");
       else if (table === null && log === null && looksLikeStoreFile(f)) this.log(`recovery: ignoring ${f}: not a name this store writes`);
     }
@@ -525,7 +536,7 @@ export class Store {
 
   private removeFile(name: string, why: string): void {
     this.log(`recovery: removing ${name} (${why})`);
-    rmSync(join(this.dir, name), { force: true });
+    this.env.remove(join(this.dir, name));
   }
 
   /** Every table the manifest records must be there with the size it recorded. */
@@ -533,8 +544,8 @@ export class Store {
     const repair = `run "wasm-lsm repair ${this.dir}" to rebuild the manifest from the files present`;
     for (const t of this.manifest.tables) {
       const path = join(this.dir, t.name);
-      const size = statSync(path, { throwIfNoEntry: false })?.size;
-      if (size === undefined) throw new CorruptionError(path, 0, `the manifest lists this table but the file is missing; ${repair}`);
+      const size = this.env.size(path);
+      if (size === null) throw new CorruptionError(path, 0, `the manifest lists this table but the file is missing; ${repair}`);
       if (size !== t.fileSize) throw new CorruptionError(path, Math.min(size, t.fileSize), `the manifest records ${t.fileSize} bytes, the file has ${size}; ${repair}`);
     }
   }
@@ -551,7 +562,7 @@ export class Store {
     const recovery = new LogRecovery(mode, this.log);
     const verdicts = this.liveLogs().map((n) => {
       const name = logName(n);
-      const bytes = readFileSync(join(this.dir, name));
+      const bytes = this.env.readFile(join(this.dir, name));
       const decoded = decodeLog(this.kernels, join(this.dir, name), bytes);
       return { n, name, bytes, decoded, verdict: recovery.decide(decoded) };
     });
@@ -564,7 +575,7 @@ export class Store {
       }
       if (entries > 0) this.log(`recovery: replayed ${entries} ${entries === 1 ? "write" : "writes"} from ${name}`);
       if (verdict.keepBytes !== null) {
-        const moved = setAsideLog(this.dir, name, bytes, verdict.keepBytes, this.durable);
+        const moved = setAsideLog(this.env, this.dir, name, bytes, verdict.keepBytes, this.durable);
         this.log(`recovery: ${name} ${verdict.keepBytes === 0 ? "moved" : `cut to its first ${verdict.keepBytes} bytes, the whole file copied`} to ${moved}`);
         // a log moved aside keeps its number: the next log must not take it again
         this.nextFileNumber = Math.max(this.nextFileNumber, n + 1);
@@ -580,7 +591,7 @@ export class Store {
 
   /** Appends to log `number` after its first `end` bytes (a torn tail after them is cut off). */
   private reopenLog(number: number, end: number): LogFile {
-    const log = new LogFile(join(this.dir, logName(number)), number, this.kernels, { validSize: end });
+    const log = new LogFile(this.env, join(this.dir, logName(number)), number, this.kernels, { validSize: end });
     if (end > 0) this.log(`recovery: new writes go on in ${logName(number)} after its ${end} bytes`);
     this.nextFileNumber = Math.max(this.nextFileNumber, number + 1);
     return log;

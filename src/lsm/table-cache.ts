@@ -7,15 +7,18 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Kernels } from "../kernels/types.js";
-import { NodeRandomAccessFile } from "../io/node-file.js";
+import { nodeEnv } from "../io/node-env.js";
 import type { BlockCache } from "../sstable/block-cache.js";
 import { LruList, type LruLinks } from "../sstable/lru-list.js";
 import { Table } from "../sstable/reader.js";
+import type { Env } from "./env.js";
 
 /** LevelDB's kNumNonTableCacheFiles (db/db_impl.cc): descriptors kept for everything but tables. */
 export const NON_TABLE_FILES = 10;
 
 export interface TableCacheOptions {
+  /** Where the tables are opened (env.openRead; default node:fs). */
+  readonly env?: Env;
   readonly dir: string;
   readonly kernels: Kernels;
   readonly blockCache: BlockCache;
@@ -82,8 +85,8 @@ export class TableCache {
   private openSlot(file: TableFile): Slot {
     // Room first, so the descriptors open never pass the capacity, not even for a moment.
     this.closeUnusedDownTo(this.options.capacity - 1);
-    const { dir, kernels, blockCache } = this.options;
-    const table = Table.open(new NodeRandomAccessFile(join(dir, file.name)), { kernels, tailSizeHint: file.tailSize, blockCache });
+    const { env = nodeEnv, dir, kernels, blockCache } = this.options;
+    const table = Table.open(env.openRead(join(dir, file.name)), { kernels, tailSizeHint: file.tailSize, blockCache });
     const slot: Slot = { name: file.name, table, uses: 0, newer: null, older: null };
     this.slots.set(file.name, slot);
     this.lru.pushNewest(slot);

@@ -7,11 +7,11 @@
 
 import { compareKeys } from "../kernels/js.js";
 import { KeyOrder, type Kernels } from "../kernels/types.js";
-import { NodeRandomAccessFile } from "../io/node-file.js";
 import { CorruptionError } from "../sstable/errors.js";
 import { ValueKind } from "../sstable/format.js";
 import { numericProperty } from "../sstable/properties.js";
 import { Table, type TableEntry } from "../sstable/reader.js";
+import type { Env } from "./env.js";
 
 export interface TableFacts {
   readonly entries: number;
@@ -27,8 +27,8 @@ export interface TableFacts {
 }
 
 /** Opens, checks and closes the table at path; throws at the first check that fails. */
-export function scanTable(kernels: Kernels, path: string): TableFacts {
-  const table = Table.open(new NodeRandomAccessFile(path), { kernels });
+export function scanTable(env: Env, kernels: Kernels, path: string): TableFacts {
+  const table = Table.open(env.openRead(path), { kernels });
   try {
     return walk(table);
   } finally {

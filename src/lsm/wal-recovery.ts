@@ -3,11 +3,11 @@
 // readLog (wal.ts) finds every record and every dropped byte range; this file decides, per mode,
 // which writes are replayed, which damage refuses the start, and what is logged.
 
-import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import type { Kernels } from "../kernels/types.js";
 import { CorruptionError } from "../sstable/errors.js";
-import { syncDir, writeFileAtomic, writeWholeFile } from "./files.js";
+import type { Env } from "./env.js";
+import { writeFileAtomic, writeWholeFile } from "./files.js";
 import { decodeBatch, readLog, type Batch, type DroppedRange, type WalRecoveryMode } from "./wal.js";
 
 export const DEFAULT_WAL_RECOVERY_MODE: WalRecoveryMode = "tolerate-corrupted-tail-records";
@@ -148,22 +148,22 @@ export class LogRecovery {
  * would stop at the same damage again and drop the logs written since. Each step leaves a
  * directory that recovers the same way when a crash cuts it short.
  */
-export function setAsideLog(dir: string, name: string, bytes: Uint8Array, keepBytes: number, durable: boolean): string {
+export function setAsideLog(env: Env, dir: string, name: string, bytes: Uint8Array, keepBytes: number, durable: boolean): string {
   const lostDir = join(dir, LOST_DIR);
-  mkdirSync(lostDir, { recursive: true });
+  env.mkdir(lostDir);
   let kept = name;
-  for (let n = 1; existsSync(join(lostDir, kept)); n++) kept = `${name}.${n}`;
+  for (let n = 1; env.size(join(lostDir, kept)) !== null; n++) kept = `${name}.${n}`;
   const target = join(lostDir, kept);
   if (keepBytes === 0) {
-    renameSync(join(dir, name), target);
+    env.rename(join(dir, name), target);
   } else {
-    writeWholeFile(target, bytes, durable, "wx");
+    writeWholeFile(env, target, bytes, durable, true);
   }
-  if (durable) syncDir(lostDir);
+  if (durable) env.syncDir(lostDir);
   if (keepBytes === 0) {
-    if (durable) syncDir(dir);
+    if (durable) env.syncDir(dir);
   } else {
-    const unsynced = writeFileAtomic(dir, name, bytes.subarray(0, keepBytes), durable);
+    const unsynced = writeFileAtomic(env, dir, name, bytes.subarray(0, keepBytes), durable);
     if (unsynced !== null) throw unsynced; // the cut may not survive a crash: recovery is not done
   }
   return join(LOST_DIR, kept);
