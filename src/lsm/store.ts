@@ -135,6 +135,8 @@ export class Store {
   private flushRetryMs = FLUSH_RETRY_MS;
   private flushRetryTimer: ReturnType<typeof setTimeout> | null = null;
   private lastFlushStart = 0;
+  /** The retry that stalled writes wait for (retrySoon), while it is scheduled. */
+  private nextRetry: Promise<void> | null = null;
   /** The tables open for lookups, sharing one block cache. */
   private readonly tableCache: TableCache;
   private closed = false;
@@ -275,17 +277,17 @@ export class Store {
     if (!this.durable) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private write(key: Uint8Array, value: Uint8Array, kind: ValueKind, deferFlush: boolean): Promise<void> {
+  private write(key: Uint8Array, value: Uint8Array, kind: ValueKind, deferFlush: boolean, waited = false): Promise<void> {
     if (this.closed) return Promise.reject(new Error("store is closed"));
     const stalled = this.stalledBy();
     if (stalled !== null) {
-      // LevelDB's writers wait for the flush that makes room. A stalled write retries the flush
-      // itself (at most once per FLUSH_RETRY_MS, whatever the timer's backoff has grown to: so the
-      // store goes on as soon as space is back) and waits for the retry under way; if there is
-      // none, it is refused at once. Memory stays bounded either way.
-      if (this.flushing === null && Date.now() - this.lastFlushStart >= FLUSH_RETRY_MS) this.retryFlush();
-      const again = () => this.write(key, value, kind, deferFlush);
-      return this.flushing !== null ? this.flushing.then(again, again) : Promise.reject(stalled);
+      // LevelDB's writers wait for the flush that makes room. A stalled write waits for one retry
+      // of the failed flush (the one under way, or the next, at most FLUSH_RETRY_MS after the last
+      // started, whatever the timer's backoff has grown to: so the store goes on as soon as space
+      // is back); if the MemTable is still full after it, the write is refused. Memory stays bounded.
+      if (waited) return Promise.reject(stalled);
+      const again = () => this.write(key, value, kind, deferFlush, true);
+      return this.retrySoon().then(again);
     }
     try {
       this.readyLog();
@@ -362,6 +364,27 @@ export class Store {
       this.flushRetryTimer.unref?.(); // a store waiting to retry does not keep the process alive
     }
     this.flushRetryMs = Math.min(this.flushRetryMs * 2, FLUSH_RETRY_MAX_MS);
+  }
+
+  /**
+   * Settles once a retry of the failed flush has run: the one under way, or one started at most
+   * FLUSH_RETRY_MS after the last start (shared by every write waiting). Never rejects.
+   */
+  private retrySoon(): Promise<void> {
+    const settled = (p: Promise<unknown>) => p.then(
+      () => {},
+      () => {},
+    );
+    if (this.flushing !== null) return settled(this.flushing);
+    this.nextRetry ??= new Promise<void>((resolve) => {
+      const start = () => {
+        this.nextRetry = null;
+        this.retryFlush();
+        resolve(this.flushing === null ? undefined : settled(this.flushing));
+      };
+      setTimeout(start, Math.max(0, this.lastFlushStart + FLUSH_RETRY_MS - Date.now()));
+    });
+    return this.nextRetry;
   }
 
   private retryFlush(): void {

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Body, NodeProc, sleep } from "./harness.js";
+import { type Body, NodeProc, sleep, stderrTail } from "./harness.js";
 
 const root = process.getuid?.() === 0;
 let mountPoint = "";
@@ -93,7 +93,7 @@ describe("a full disk (2 MiB tmpfs)", () => {
       await sleep(100);
     }
     const after = await putAll(node, next, 50);
-    expect(after.rejected).toEqual([]);
+    expect(after.rejected, stderrTail(node.stderr, 20)).toEqual([]);
     acked.push(...after.acked);
     const f = await node.send({ type: "sstable_flush" });
     expect(f?.type).toBe("sstable_flush_ok");
