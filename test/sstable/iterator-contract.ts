@@ -19,15 +19,21 @@ export interface Version {
   readonly value: Uint8Array;
 }
 
-export interface ContractIterator {
-  first(): Version | null;
-  last(): Version | null;
+/** Any entry with key and value bytes (E lets the wrapper keep more fields, such as a kind). */
+export interface Viewed {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+export interface ContractIterator<E extends Viewed = Version> {
+  first(): E | null;
+  last(): E | null;
   /** The first entry at or after (key, sequence); without a sequence, key's newest version or the next key. */
-  seekGE(key: Uint8Array, sequence?: number): Version | null;
+  seekGE(key: Uint8Array, sequence?: number): E | null;
   /** The last entry before (key, sequence); without a sequence, before every version of key. */
-  seekLT(key: Uint8Array, sequence?: number): Version | null;
-  next(): Version | null;
-  prev(): Version | null;
+  seekLT(key: Uint8Array, sequence?: number): E | null;
+  next(): E | null;
+  prev(): E | null;
   close(): void;
 }
 
@@ -42,14 +48,14 @@ export interface ContractTarget {
 export const SPOILED = 0xee;
 
 /** Wraps `it` so each entry it returns is a copy, spoiled (every byte SPOILED) by the next move or close. */
-export function invalidating(it: ContractIterator): ContractIterator {
-  let handedOut: Version | null = null;
-  const move = (e: Version | null): Version | null => {
+export function invalidating<E extends Viewed = Version>(it: ContractIterator<E>): ContractIterator<E> {
+  let handedOut: E | null = null;
+  const move = (e: E | null): E | null => {
     if (handedOut !== null) {
       handedOut.key.fill(SPOILED);
       handedOut.value.fill(SPOILED);
     }
-    handedOut = e === null ? null : { key: e.key.slice(), sequence: e.sequence, value: e.value.slice() };
+    handedOut = e === null ? null : { ...e, key: e.key.slice(), value: e.value.slice() };
     return handedOut;
   };
   return {
