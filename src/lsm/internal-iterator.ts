@@ -19,15 +19,19 @@ export interface InternalEntry {
   readonly value: Uint8Array;
 }
 
-export interface InternalIterator {
-  first(): InternalEntry | null;
-  last(): InternalEntry | null;
+/**
+ * The moves every iterator here makes (MemTable, block, table, merging, database), each returning
+ * the entry it lands on or null; E is what an entry holds.
+ */
+export interface InternalIterator<E = InternalEntry> {
+  first(): E | null;
+  last(): E | null;
   /** The first entry at or after (key, sequence); without a sequence, key's newest version or the next key. */
-  seekGE(key: Uint8Array, sequence?: number): InternalEntry | null;
+  seekGE(key: Uint8Array, sequence?: number): E | null;
   /** The last entry before (key, sequence); without a sequence, the last before every version of key. */
-  seekLT(key: Uint8Array, sequence?: number): InternalEntry | null;
-  next(): InternalEntry | null;
-  prev(): InternalEntry | null;
+  seekLT(key: Uint8Array, sequence?: number): E | null;
+  next(): E | null;
+  prev(): E | null;
   close(): void;
 }
 

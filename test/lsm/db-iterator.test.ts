@@ -10,7 +10,7 @@ import { DbIterator, type DbEntry } from "../../src/lsm/db-iterator.js";
 import type { InternalEntry } from "../../src/lsm/internal-iterator.js";
 import { compareInternal, MergingIterator } from "../../src/lsm/merging-iterator.js";
 import { ValueKind } from "../../src/sstable/format.js";
-import { invalidating, type ContractIterator } from "../sstable/iterator-contract.js";
+import { invalidating, iteratorMove, modelMove, type ContractIterator, type Op } from "../sstable/iterator-contract.js";
 import { dealChildren, type ChildKind } from "./merge-children.js";
 
 interface Write {
@@ -28,7 +28,6 @@ const key = fc.oneof(fc.constantFrom(...[[0x61], [0x61, 0x00], [0x62], [0x63], [
 const write: fc.Arbitrary<Write> = fc.record({ key, value: fc.option(fc.uint8Array({ maxLength: 12 }), { nil: null, freq: 3 }), child: fc.nat(7) });
 const layout = fc.constantFrom<ChildKind[]>(["memtable"], ["memtable", "table"], ["memtable", "memtable", "table", "table", "table"], ["table", "table", "table"]);
 
-type Op = { op: "first" | "last" | "next" | "prev" } | { op: "seekGE" | "seekLT"; key: Uint8Array };
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.constantFrom({ op: "first" } as const, { op: "last" } as const),
   fc.constantFrom({ op: "next" } as const, { op: "prev" } as const),
@@ -54,27 +53,10 @@ function modelAt(writes: Write[], snapshot: number, gte?: Uint8Array, lt?: Uint8
   return [...live.values()].filter((e) => (gte === undefined || cmp(e.key, gte) >= 0) && (lt === undefined || cmp(e.key, lt) < 0)).sort((a, b) => cmp(a.key, b.key));
 }
 
-function modelMove(model: DbEntry[], pos: number, o: Op): number {
-  switch (o.op) {
-    case "first":
-      return model.length > 0 ? 0 : -1;
-    case "last":
-      return model.length - 1;
-    case "next":
-      return pos < 0 || pos + 1 >= model.length ? -1 : pos + 1;
-    case "prev":
-      return pos < 0 ? -1 : pos - 1;
-    case "seekGE":
-      return model.findIndex((e) => cmp(e.key, o.key) >= 0);
-    case "seekLT":
-      return model.filter((e) => cmp(e.key, o.key) < 0).length - 1;
-  }
-}
-
-function move(it: ContractIterator<DbEntry>, o: Op): DbEntry | null {
-  if (o.op === "seekGE") return it.seekGE(o.key);
-  if (o.op === "seekLT") return it.seekLT(o.key);
-  return it[o.op]();
+/** A seek's index in the model: what DbIterator's seekGE / seekLT of a user key should land on. */
+function modelSeek(model: DbEntry[], o: Extract<Op, { key: Uint8Array }>): number {
+  if (o.op === "seekGE") return model.findIndex((e) => cmp(e.key, o.key) >= 0);
+  return model.filter((e) => cmp(e.key, o.key) < 0).length - 1;
 }
 
 const scenario = fc.record({
@@ -102,8 +84,8 @@ for (const [mode, wrap] of [["", (it: DbIterator): ContractIterator<DbEntry> => 
         expect(backward).toEqual(model.map(show).reverse());
         let pos = -1;
         for (const o of ops) {
-          pos = modelMove(model, pos, o);
-          expect(show(move(it, o))).toBe(pos < 0 ? null : show(model[pos]));
+          pos = modelMove(model.length, pos, o, (seek) => modelSeek(model, seek));
+          expect(show(iteratorMove(it, o))).toBe(pos < 0 ? null : show(model[pos]));
         }
         it.close();
       }),

@@ -11,6 +11,7 @@
 // iterator comparing with a child's previous key, say) reads garbage and fails.
 import fc from "fast-check";
 import { expect, test } from "vitest";
+import type { InternalIterator } from "../../src/lsm/internal-iterator.js";
 
 /** One internal entry: a user key, its sequence, a value. */
 export interface Version {
@@ -25,17 +26,7 @@ export interface Viewed {
   readonly value: Uint8Array;
 }
 
-export interface ContractIterator<E extends Viewed = Version> {
-  first(): E | null;
-  last(): E | null;
-  /** The first entry at or after (key, sequence); without a sequence, key's newest version or the next key. */
-  seekGE(key: Uint8Array, sequence?: number): E | null;
-  /** The last entry before (key, sequence); without a sequence, before every version of key. */
-  seekLT(key: Uint8Array, sequence?: number): E | null;
-  next(): E | null;
-  prev(): E | null;
-  close(): void;
-}
+export type ContractIterator<E extends Viewed = Version> = InternalIterator<E>;
 
 export interface ContractTarget {
   /** Builds an iterator over entries in internal-key order, (key, sequence) unique, sequences >= 1. */
@@ -101,7 +92,8 @@ const key = fc.oneof(
 const value = fc.uint8Array({ maxLength: 40 });
 const sequence = fc.option(fc.integer({ min: 0, max: 320 }), { nil: undefined });
 
-type Op = { op: "first" | "last" | "next" | "prev" } | { op: "seekGE" | "seekLT"; key: Uint8Array; sequence?: number };
+/** One move of a random walk; a seek's sequence is left out where the iterator takes user keys only. */
+export type Op = { op: "first" | "last" | "next" | "prev" } | { op: "seekGE" | "seekLT"; key: Uint8Array; sequence?: number };
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.constantFrom({ op: "first" } as const, { op: "last" } as const),
   fc.constantFrom({ op: "next" } as const, { op: "prev" } as const),
@@ -109,25 +101,28 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.tuple(fc.constantFrom("seekGE" as const, "seekLT" as const), key, sequence).map(([o, k, s]) => ({ op: o, key: k, sequence: s })),
 );
 
-/** Where the model lands after `o` from position pos (-1: unpositioned). */
-function modelMove(model: Version[], pos: number, o: Op): number {
+/**
+ * Where a sorted model of `length` entries lands after `o` from position pos (-1: unpositioned);
+ * `seek` gives a seek's index in the model (-1: none).
+ */
+export function modelMove(length: number, pos: number, o: Op, seek: (o: Extract<Op, { key: Uint8Array }>) => number): number {
   switch (o.op) {
     case "first":
-      return model.length > 0 ? 0 : -1;
+      return length > 0 ? 0 : -1;
     case "last":
-      return model.length - 1;
+      return length - 1;
     case "next":
-      return pos < 0 || pos + 1 >= model.length ? -1 : pos + 1;
+      return pos < 0 || pos + 1 >= length ? -1 : pos + 1;
     case "prev":
       return pos < 0 ? -1 : pos - 1;
     case "seekGE":
-      return firstAtOrAfter(model, o.key, o.sequence);
     case "seekLT":
-      return lastBefore(model, o.key, o.sequence);
+      return seek(o);
   }
 }
 
-function iteratorMove(it: ContractIterator, o: Op): Version | null {
+/** Makes the move `o` on the iterator. */
+export function iteratorMove<E extends Viewed>(it: ContractIterator<E>, o: Op): E | null {
   if (o.op === "seekGE") return it.seekGE(o.key, o.sequence);
   if (o.op === "seekLT") return it.seekLT(o.key, o.sequence);
   return it[o.op]();
@@ -188,7 +183,7 @@ export function iteratorContract(name: string, target: ContractTarget): void {
           const it = open(model);
           let pos = -1; // model position of the last returned entry; -1 unpositioned
           for (const o of ops) {
-            pos = modelMove(model, pos, o);
+            pos = modelMove(model.length, pos, o, (s) => (s.op === "seekGE" ? firstAtOrAfter : lastBefore)(model, s.key, s.sequence));
             expect(show(iteratorMove(it, o))).toBe(pos < 0 ? null : show(model[pos]));
           }
           it.close();
