@@ -576,10 +576,8 @@ export class Store {
   /**
    * Replays the live logs into the MemTable, as `mode` says (wal-recovery.ts): every log is read
    * and judged before anything is applied or moved, so a refused start leaves every file as it was.
-   */
-  /**
-   * Replays the live logs into the MemTable. Returns the last log when new writes can be appended
-   * to it (it was replayed whole, or but for a torn tail): then restarts do not pile up logs.
+   * Returns the last log when new writes can be appended to it (it was replayed whole, or but for
+   * a torn tail): then restarts do not pile up logs.
    */
   private replayLogs(mode: WalRecoveryMode): { number: number; end: number } | null {
     const recovery = new LogRecovery(mode, this.log);

@@ -1,7 +1,7 @@
 // `wasm-lsm sst write|dump|check|layout|get` as the user runs them: the built bin
 // (dist/src/cli.js, from `npm run build:ts`; `npm test` builds it first) as a child process.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";

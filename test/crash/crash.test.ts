@@ -15,7 +15,6 @@
 // directories of 3 cycles (test/support/soak.ts).
 
 import { existsSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import {
   describePlan, drive, History, inspectDir, type KillPlan, type KillWindow, NodeProc, pick, randInt, restart, rng, type Rng,

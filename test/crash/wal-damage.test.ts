@@ -38,7 +38,6 @@ async function restart(dir: string, n: number, flags: string[] = []): Promise<{ 
 }
 
 const logsOf = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".log")).sort();
-const count = (found: boolean[]) => found.filter(Boolean).length;
 const missing = (found: boolean[]) => found.flatMap((ok, i) => (ok ? [] : [i]));
 
 function snapshot(dir: string): Record<string, string> {

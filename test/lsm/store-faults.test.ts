@@ -3,7 +3,6 @@
 // neither the MemTable nor, after a restart, the log; a failed flush leaves no file behind and no
 // table visible; and once the fault is gone the same store works again, without a restart.
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { Store } from "../../src/lsm/store.js";
 import { wasm as kernels, utf8 } from "../kernels/kernels.js";

@@ -2,7 +2,6 @@
 // process's open descriptors on the store's .sst files), the least recently used closed first,
 // never one in use, lookups right across closes, and disk_reads counting a reopen's read again.
 import { readdirSync, readlinkSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { BlockCache } from "../../src/sstable/block-cache.js";
 import { Store } from "../../src/lsm/store.js";

@@ -32,7 +32,6 @@ const records = sizes.map((n, i) => new Uint8Array(n).map((_, j) => (i * 31 + j)
 
 describe.each(bothPaths)("write-ahead log (%s kernels)", (_name, kernels) => {
   const read = (log: Uint8Array) => readLog(kernels, log);
-  const datas = (log: Uint8Array) => read(log).records.map((r) => hex(r.data));
   const offsets = (rs: readonly Uint8Array[]) => rs.map((_, i) => writeLog(kernels, rs.slice(0, i)).length);
 
   test("records of every size round-trip, across block boundaries, with their offsets", () => {
