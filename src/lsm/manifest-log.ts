@@ -24,6 +24,8 @@ export interface ManifestState {
   readonly levels: readonly (readonly TableFile[])[];
   /** Per level: the internal key its next compaction starts after, or null. */
   readonly compactPointers: readonly (Uint8Array | null)[];
+  /** Numbers of tables an edit deleted and none re-added: provably garbage if still on disk. */
+  readonly deletedTables: readonly number[];
 }
 
 export interface ManifestContents {
@@ -60,6 +62,7 @@ class StateBuilder {
   private lastSequence: number | null = null;
   private readonly levels: Map<number, TableFile>[] = Array.from({ length: NUM_LEVELS }, () => new Map());
   private readonly pointers: (Uint8Array | null)[] = new Array<Uint8Array | null>(NUM_LEVELS).fill(null);
+  private readonly deleted = new Set<number>();
 
   constructor(private readonly file: string) {}
 
@@ -73,11 +76,13 @@ class StateBuilder {
     for (const c of edit.compactPointers) this.pointers[c.level] = c.key;
     for (const d of edit.deletedFiles) {
       if (!this.levels[d.level].delete(d.number)) this.fail(offset, `an edit deletes table ${d.number} from level ${d.level}, which does not hold it`);
+      this.deleted.add(d.number);
     }
     for (const { level, ...table } of edit.newFiles) {
       const holder = this.levels.findIndex((l) => l.has(table.number));
       if (holder >= 0) this.fail(offset, `an edit adds table ${table.number} to level ${level}, but level ${holder} already holds it`);
       this.levels[level].set(table.number, table);
+      this.deleted.delete(table.number);
     }
   }
 
@@ -91,6 +96,7 @@ class StateBuilder {
       lastSequence: need(this.lastSequence, "last sequence"),
       levels: this.levels.map((l) => [...l.values()].sort(bySmallestKey)),
       compactPointers: [...this.pointers],
+      deletedTables: [...this.deleted],
     };
   }
 
@@ -104,7 +110,7 @@ function bySmallestKey(a: TableFile, b: TableFile): number {
 }
 
 /** LevelDB's InternalKeyComparator over the bytewise comparator: user key ascending, then the 8-byte trailer descending. */
-function compareInternalKeys(a: Uint8Array, b: Uint8Array): number {
+export function compareInternalKeys(a: Uint8Array, b: Uint8Array): number {
   const ua = Math.max(0, a.length - 8), ub = Math.max(0, b.length - 8);
   const n = Math.min(ua, ub);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];

@@ -4,7 +4,7 @@
 
 import { join } from "node:path";
 import { CorruptionError } from "../sstable/errors.js";
-import { MANIFEST } from "./manifest.js";
+import { CURRENT } from "./manifest.js";
 
 export class MissingManifestError extends CorruptionError {
   constructor(
@@ -12,13 +12,13 @@ export class MissingManifestError extends CorruptionError {
     readonly tables: readonly string[],
     readonly logs: readonly string[],
   ) {
-    super(join(dir, MANIFEST), 0, "missing");
+    super(join(dir, CURRENT), 0, "missing");
     this.name = "MissingManifestError";
-    this.message = `${dir} has no ${MANIFEST} but holds ${found(tables, "table")} and ${found(logs, "non-empty log")}; nothing was changed; run "wasm-lsm repair ${dir}" to rebuild the manifest from them`;
+    this.message = `${dir} has no manifest (${CURRENT} and the MANIFEST-NNNNNN it names) but holds ${found(tables, "table or manifest", "tables or manifests")} and ${found(logs, "non-empty log")}; nothing was changed; run "wasm-lsm repair ${dir}" to rebuild the manifest from them`;
   }
 }
 
-function found(names: readonly string[], what: string): string {
+function found(names: readonly string[], what: string, plural = `${what}s`): string {
   const shown = names.length <= 4 ? names.join(", ") : `${names.slice(0, 3).join(", ")}, ...`;
-  return `${names.length} ${what}${names.length === 1 ? "" : "s"}${names.length > 0 ? ` (${shown})` : ""}`;
+  return `${names.length} ${names.length === 1 ? what : plural}${names.length > 0 ? ` (${shown})` : ""}`;
 }

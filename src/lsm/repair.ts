@@ -6,10 +6,13 @@
 //   2. every table is scanned (table-scan.ts); one that fails is moved to lost/ (lost.ts);
 //   3. every log is replayed and written as a level-0 table (NAME.tmp, fsync, rename, directory
 //      fsync), numbered after every table present; a log that cannot be read goes to lost/;
-//   4. the old MANIFEST, if any, is moved to lost/, and the new one written atomically (files.ts):
-//      the tables oldest first, lastSequence the largest sequence seen, file numbers past every
-//      file present, every log covered;
-//   5. only then is each converted log moved to lost/ (LevelDB archives them too: a log's damaged
+//   4. every table is put at level 0, renamed L0_<n> with fresh numbers in the order reads must
+//      ask them (the deepest level's first, level 0's last, the tables made from logs after them):
+//      as LevelDB's repairer, which puts every table it finds at level 0;
+//   5. the old manifests (CURRENT, MANIFEST-NNNNNN, a 0.1 MANIFEST) are moved to lost/, and a new
+//      one written (manifest.ts Manifest.create): lastSequence the largest sequence seen, file
+//      numbers past every file present, every log covered;
+//   6. only then is each converted log moved to lost/ (LevelDB archives them too: a log's damaged
 //      tail may hold what a person wants back); an empty log is removed.
 //
 // Nothing but a .tmp or an empty log is deleted. One report line per file, and a summary.
@@ -24,7 +27,11 @@ import { TableBuilder } from "../sstable/writer.js";
 import type { Env } from "./env.js";
 import { lockDir } from "./env-lock.js";
 import { moveToLost } from "./lost.js";
-import { MANIFEST, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
+import { LEGACY_MANIFEST } from "./legacy-manifest.js";
+import { CURRENT, Manifest } from "./manifest.js";
+import type { ManifestState } from "./manifest-log.js";
+import { EMPTY_STATE } from "./recovery.js";
+import { isManifestName } from "./store-files.js";
 import { MemTable } from "./memtable.js";
 import { isStoreTemp, logNumberOf, looksLikeStoreFile, parseTableName, tableName } from "./store.js";
 import { scanTable, type TableFacts } from "./table-scan.js";
@@ -42,7 +49,7 @@ export interface RepairOptions {
 }
 
 export interface RepairResult {
-  readonly manifest: ManifestBody;
+  readonly manifest: ManifestState;
   /** Tables found and kept. */
   readonly kept: number;
   /** Tables made from logs. */
@@ -62,8 +69,8 @@ export function repairStore(options: RepairOptions): RepairResult {
   const { dir } = options;
   const env = options.env ?? nodeEnv;
   const files = listDir(env, dir);
-  if (!files.some((f) => f === MANIFEST || parseTableName(f) !== null || logNumberOf(f) !== null)) {
-    throw new RepairError(`${dir} holds no wasm-lsm files (tables, logs or a MANIFEST); nothing to repair`);
+  if (!files.some((f) => isManifestFile(f) || parseTableName(f) !== null || logNumberOf(f) !== null)) {
+    throw new RepairError(`${dir} holds no wasm-lsm files (tables, logs or a manifest); nothing to repair`);
   }
   const unlock = lockDir(env, dir);
   try {
@@ -73,10 +80,20 @@ export function repairStore(options: RepairOptions): RepairResult {
   }
 }
 
+const isManifestFile = (f: string) => f === CURRENT || f === LEGACY_MANIFEST || isManifestName(f);
+
+interface FoundTable {
+  readonly name: string;
+  readonly level: number;
+  readonly number: number;
+  readonly facts: TableFacts;
+  readonly fromLog: boolean;
+}
+
 class Repair {
   private readonly dir: string;
   private readonly report: (line: string) => void;
-  private readonly tables: TableRecord[] = [];
+  private readonly tables: FoundTable[] = [];
   private readonly lost: string[] = [];
   private readonly afterManifest: (() => void)[] = [];
   private lastSequence = 0;
@@ -107,7 +124,7 @@ class Repair {
     for (const step of this.afterManifest) step();
     const summary =
       `repaired ${this.dir}: ${this.tables.length} tables (${kept} kept, ${this.converted} from logs), ` +
-      `${this.lost.length} file${this.lost.length === 1 ? "" : "s"} moved to lost/, last sequence ${this.lastSequence}; ${MANIFEST} written`;
+      `${this.lost.length} file${this.lost.length === 1 ? "" : "s"} moved to lost/, last sequence ${this.lastSequence}; ${CURRENT} and a new manifest written`;
     return { manifest, kept, converted: this.converted, lost: this.lost, summary };
   }
 
@@ -145,7 +162,7 @@ class Repair {
     const table = tableName(0, this.nextTableNumber++);
     this.writeTable(table, mem);
     const facts = scanTable(this.env, this.options.kernels, join(this.dir, table));
-    this.record(table, facts);
+    this.record(table, facts, true);
     this.converted++;
     this.report(`${name}: ${writes} writes -> ${table}, ${describe(facts)}`);
     this.afterManifest.push(() => this.report(`${name}: moved to ${this.moveToLost(name)} (its writes are in ${table})`));
@@ -184,25 +201,48 @@ class Repair {
     this.env.syncDir(this.dir);
   }
 
-  private record(name: string, facts: TableFacts): void {
+  private record(name: string, facts: TableFacts, fromLog = false): void {
     const { level, number } = parseTableName(name)!;
-    this.tables.push({ name, level, number, entries: facts.entries, fileSize: facts.fileSize, tailSize: facts.tailSize, filterBits: facts.filterBits });
+    this.tables.push({ name, level, number, facts, fromLog });
     this.lastSequence = Math.max(this.lastSequence, facts.largestSequence);
   }
 
-  private writeManifest(nextFileNumber: number): ManifestBody {
-    if (this.files.includes(MANIFEST)) this.report(`${MANIFEST}: the old one moved to ${this.moveToLost(MANIFEST)}`);
-    const body: ManifestBody = {
-      version: 1,
-      logNumber: nextFileNumber, // every log present is converted or moved aside
-      nextFileNumber,
-      nextTableNumber: this.nextTableNumber,
+  /**
+   * Every table at level 0, renamed L0_<fresh n> in the order a read must ask them, oldest first:
+   * deeper levels hold older versions of a key than the levels above, level 0 newest by number,
+   * and the tables made from logs are the newest of all (they come last in this.tables already).
+   */
+  private placeAtLevel0(): { number: number; fileSize: number; smallest: Uint8Array; largest: Uint8Array }[] {
+    // deepest level first; the tables made from logs (rank -1) last
+    const rank = (t: FoundTable) => (t.fromLog ? -1 : t.level);
+    const order = [...this.tables].sort((a, b) => rank(b) - rank(a) || a.number - b.number);
+    const placed: { number: number; fileSize: number; smallest: Uint8Array; largest: Uint8Array }[] = [];
+    for (const t of order) {
+      let name = t.name;
+      if (t.level !== 0 || (placed.length > 0 && t.number <= placed[placed.length - 1].number)) {
+        name = tableName(0, this.nextTableNumber++);
+        this.env.rename(join(this.dir, t.name), join(this.dir, name));
+        this.env.syncDir(this.dir);
+        this.report(`${t.name}: renamed ${name}, at level 0`);
+      }
+      const empty = new Uint8Array(8);
+      placed.push({ number: parseTableName(name)!.number, fileSize: t.facts.fileSize, smallest: t.facts.smallestKey ?? empty, largest: t.facts.largestKey ?? empty });
+    }
+    return placed;
+  }
+
+  private writeManifest(logNumber: number): ManifestState {
+    for (const f of this.files.filter(isManifestFile)) this.report(`${f}: the old one moved to ${this.moveToLost(f)}`);
+    const level0 = this.placeAtLevel0();
+    const state: ManifestState = {
+      ...EMPTY_STATE,
+      logNumber, // every log present is converted or moved aside
+      nextFileNumber: this.nextTableNumber,
       lastSequence: this.lastSequence,
-      tables: this.tables,
+      levels: EMPTY_STATE.levels.map((_, level) => (level === 0 ? level0 : [])),
     };
-    const unsynced = writeManifest(this.env, this.dir, body, true);
-    if (unsynced !== null) throw unsynced; // the rename may not survive a crash: the repair is not done
-    return body;
+    Manifest.create({ env: this.env, dir: this.dir, kernels: this.options.kernels, durable: true }, state).close();
+    return state;
   }
 
   private moveToLost(name: string): string {

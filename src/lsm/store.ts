@@ -1,16 +1,19 @@
-// The engine and its public API (README "Durability"). Writes go to the write-ahead log, then,
+// The engine and its public API (README "Library API"). Writes go to the write-ahead log, then,
 // once durable, into the MemTable; a full MemTable is frozen and flushed to a level-0 table in the
-// background. A flush is durable in this order (LevelDB's BuildTable, then LogAndApply): NAME.tmp
-// written and fsynced, renamed to NAME, directory fsynced; then the manifest that records it written
-// (fsynced, renamed, directory fsynced) and only then installed in memory; only then the logs it
-// covers deleted. Recovery: the manifest's tables, then every live log replayed into the MemTable.
-// Recovery removes only what is provably garbage (removeLeftovers), and a directory that lost its
-// MANIFEST is refused (`wasm-lsm repair DIR`, src/lsm/repair.ts, rebuilds it).
+// background, and background compactions keep the levels in shape (compaction.ts picks,
+// compaction-job.ts merges). Reads see the active MemTable, the frozen one, level 0 newest first,
+// then one table per deeper level (version.ts), at a snapshot.
+//
+// Every change to the set of tables is a version edit recorded in the manifest (manifest.ts)
+// before it is installed in memory (LevelDB's LogAndApply), and a table's file is written, fsynced
+// and renamed, and the directory fsynced, before an edit names it. A table leaves the disk only
+// once an installed edit removed it and no reader's version still names it. Recovery (recovery.ts)
+// reads the manifest, removes only what is provably garbage, and replays the live logs.
 //
 // Failures (a full disk, an I/O error) leave the store as it was and working: a write answered with
-// an error is in neither the MemTable nor the log; a failed flush leaves no file behind and its
-// MemTable waits, frozen, for a retry (with backoff); a failed log is cut back to what was durable
-// and replaced by a fresh one at the next write.
+// an error is in neither the MemTable nor the log; a failed flush or compaction leaves no file
+// behind that the manifest does not need, and is retried (with backoff); a failed log is cut back
+// to what was durable and replaced by a fresh one at the next write.
 //
 // An ephemeral store is the same engine in a fresh temporary directory, without fsyncs and
 // without a write-ahead log (nothing of it outlives the process), removed on close.
@@ -20,23 +23,35 @@ import { join } from "node:path";
 import { DEFAULT_BITS_PER_KEY } from "../kernels/bloom-layout.js";
 import type { Kernels } from "../kernels/types.js";
 import { nodeEnv } from "../io/node-env.js";
-import { CorruptionError } from "../sstable/errors.js";
-import { internalKey, ValueKind } from "../sstable/format.js";
+import { ValueKind } from "../sstable/format.js";
 import { BlockCache } from "../sstable/block-cache.js";
 import type { GetResult } from "../sstable/reader.js";
-import { TableBuilder } from "../sstable/writer.js";
+import { DEFAULT_LEVEL_SHAPE, LAST_LEVEL, levelScores, manualCompaction, maxBytesForLevel, pickCompaction, type Compaction, type LevelShape } from "./compaction.js";
+import { runCompactionJob } from "./compaction-job.js";
+import { DbIterator, type DbEntry } from "./db-iterator.js";
 import { createEphemeralDir, removeAbandonedEphemeralStores } from "./ephemeral.js";
 import type { Env } from "./env.js";
 import { isNodeEnv, lockDir } from "./env-lock.js";
 import { removeQuietly } from "./files.js";
+import { tableInternalIterator, type InternalIterator } from "./internal-iterator.js";
+import { LevelIterator, type OpenedTable } from "./level-iterator.js";
 import { LogFile } from "./log-file.js";
-import { EMPTY_MANIFEST, MANIFEST, readManifest, writeManifest, type ManifestBody, type TableRecord } from "./manifest.js";
-import { MissingManifestError } from "./missing-manifest-error.js";
-import { moveToLost } from "./lost.js";
-import { MemTable, type MemEntry } from "./memtable.js";
+import { Manifest, ManifestWriteError } from "./manifest.js";
+import type { ManifestState } from "./manifest-log.js";
+import { LATEST, MemTable, type MemEntry } from "./memtable.js";
+import { MergingIterator } from "./merging-iterator.js";
+import { recoverStore } from "./recovery.js";
+import { logName, logNumberOf, parseTableName, tableName } from "./store-files.js";
+import { writeAmplification, writeStats, type StoreStats } from "./store-stats.js";
 import { TableCache, tableCacheCapacity } from "./table-cache.js";
-import { encodeBatch, LOG_HEADER_SIZE, type WalRecoveryMode } from "./wal.js";
-import { decodeLog, DEFAULT_WAL_RECOVERY_MODE, LogRecovery, setAsideLog } from "./wal-recovery.js";
+import { TableFile, type WrittenTable } from "./table-file.js";
+import { TimeSlicer } from "./time-slicer.js";
+import { emptyEdit, NUM_LEVELS, type VersionEdit } from "./version-edit.js";
+import { findTable, userKeyOf, Version, type TableMeta } from "./version.js";
+import { encodeBatch, LOG_HEADER_SIZE, type BatchOp, type WalRecoveryMode } from "./wal.js";
+import { DEFAULT_WAL_RECOVERY_MODE } from "./wal-recovery.js";
+
+export { isStoreTemp, logName, logNumberOf, looksLikeStoreFile, parseTableName, TABLE_NAME, tableName, tableNumberOf } from "./store-files.js";
 
 export interface StoreOptions {
   readonly kernels: Kernels;
@@ -45,6 +60,8 @@ export interface StoreOptions {
   /** Flush threshold of the MemTable's footprint (default 4 MiB). */
   readonly memtableBytes?: number;
   readonly bitsPerKey?: number;
+  /** Data block size of the tables written (default 4096). */
+  readonly blockSize?: number;
   /** How a damaged write-ahead log is replayed (default tolerate-corrupted-tail-records). */
   readonly walRecoveryMode?: WalRecoveryMode;
   /** Bytes of data blocks the block cache shared by every table may hold (default 8 MiB). */
@@ -54,6 +71,12 @@ export interface StoreOptions {
    * the process's open-file limit is lower (table-cache.ts tableCacheCapacity).
    */
   readonly maxOpenFiles?: number;
+  /** The shape of the levels (compaction.ts DEFAULT_LEVEL_SHAPE: LevelDB's defaults). */
+  readonly levels?: Partial<LevelShape>;
+  /** Compact in the background when a level passes its trigger (default true). */
+  readonly backgroundCompaction?: boolean;
+  /** A new manifest is begun past this size (default 4 MiB). */
+  readonly manifestRollBytes?: number;
   readonly log?: (message: string) => void;
   /**
    * The file system the store works on (default node:fs). An ephemeral store needs node:fs: its
@@ -62,81 +85,137 @@ export interface StoreOptions {
   readonly env?: Env;
 }
 
-export interface FlushResult extends TableRecord {}
+/** A table a flush wrote. */
+export type FlushResult = WrittenTable;
 
-const LOG_SUFFIX = ".log";
-/** What a table's name looks like: L<level>_<n>.sst, n of three digits or more; nothing else. */
-export const TABLE_NAME = /^L[0-9]+_[0-9]{3,}\.sst$/;
+/** One write of a batch: a put or a delete (abstract-level's batch operations). */
+export type WriteOp = { readonly type: "put"; readonly key: Uint8Array; readonly value: Uint8Array } | { readonly type: "del"; readonly key: Uint8Array };
+
+/** A point in the store's history that reads can be made at, until it is released. */
+export interface Snapshot {
+  readonly sequence: number;
+}
+
+export interface IteratorOptions {
+  readonly gte?: Uint8Array;
+  readonly lt?: Uint8Array;
+  /** Iterating with for..of goes from the last key down. */
+  readonly reverse?: boolean;
+  /** Read at this snapshot (default: the writes acknowledged when the iterator is made). */
+  readonly snapshot?: Snapshot;
+}
+
+/** What a lookup across the tree found (lsm_read). */
+export interface TracedGet {
+  readonly value: Uint8Array | null;
+  /** "memtable" or "L<n>" of the newest version found, or null when not found (or deleted). */
+  readonly foundAt: string | null;
+  /** Levels whose tables were consulted (a Bloom filter negative counts), MemTables not counted. */
+  readonly levelsChecked: number;
+}
+
+export interface LevelInfo {
+  readonly level: number;
+  readonly tables: number;
+  readonly bytes: number;
+  readonly sorted: boolean;
+  /** The level's target: bytes (level 1 and deeper), or for level 0 its trigger x the MemTable size. */
+  readonly maxBytes: number;
+}
+
+export interface CompactionStats {
+  readonly tablesMerged: number;
+  readonly newTables: number;
+  readonly keysDeduplicated: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+}
+
+export interface CompactionStatus {
+  /** Levels over their trigger now. */
+  readonly pending: number;
+  readonly totalCompactions: number;
+  readonly totalBytesCompacted: number;
+  readonly writeAmplification: number;
+}
+
 /** LevelDB's defaults (include/leveldb/options.h): an 8 MiB block cache, 1000 open files. */
 const DEFAULT_BLOCK_CACHE_BYTES = 8 * 1024 * 1024;
 const DEFAULT_MAX_OPEN_FILES = 1000;
-const YIELD_EVERY = 4096; // entries a background flush writes between turns of the event loop
-/** A failed background flush is retried, by a timer, after this long, doubled after each failure up to the max. */
-const FLUSH_RETRY_MS = 100;
-const FLUSH_RETRY_MAX_MS = 1000;
-
-export const tableName = (level: number, n: number) => `L${level}_${String(n).padStart(3, "0")}.sst`;
-export const logName = (n: number) => `${String(n).padStart(6, "0")}${LOG_SUFFIX}`;
-
 /**
- * The level and number of a table's name, or null unless it is exactly tableName(level, number)
- * of safe integers: "L0_0001.sst" or "L0_99999999999999999.sst" are not this store's names.
+ * Background work yields to requests after this long (time-slicer.ts). It gets one slice per turn
+ * of the event loop, so a shorter slice starves it under a steady stream of requests (a flush
+ * then lags the MemTable, and level 0 fills): 2 ms keeps it ahead (README "Speed and memory").
  */
-export function parseTableName(name: string): { level: number; number: number } | null {
-  const m = /^L([0-9]+)_([0-9]{3,})\.sst$/.exec(name);
-  if (m === null) return null;
-  const [level, number] = [Number(m[1]), Number(m[2])];
-  return Number.isSafeInteger(level) && Number.isSafeInteger(number) && tableName(level, number) === name ? { level, number } : null;
-}
-
-export const tableNumberOf = (name: string): number | null => parseTableName(name)?.number ?? null;
-
-/** A log's number, or null unless the name is exactly logName(n) of a safe integer n. */
-export function logNumberOf(name: string): number | null {
-  const m = /^([0-9]{6,})\.log$/.exec(name);
-  if (m === null) return null;
-  const n = Number(m[1]);
-  return Number.isSafeInteger(n) && logName(n) === name ? n : null;
-}
-
-/** A NAME.tmp of a table or of the manifest: written, never renamed into place (files.ts). */
-export const isStoreTemp = (name: string): boolean =>
-  name === `${MANIFEST}.tmp` || (name.endsWith(".tmp") && tableNumberOf(name.slice(0, -".tmp".length)) !== null);
-
-/** Named like a table, a log or their .tmp, though not exactly a store's name: worth a log line. */
-export const looksLikeStoreFile = (name: string): boolean => /\.(sst|log)(\.tmp)?$/.test(name) && !isStoreTemp(name);
+const SLICE_MS = 2;
+/** Entries a flush writes between turns of the event loop: a flush is bounded by the MemTable's size, and must keep ahead of it. */
+const FLUSH_YIELD_EVERY = 4096;
+/** A failed background flush or compaction is retried after this long, doubled per failure up to the max. */
+const RETRY_MS = 100;
+const RETRY_MAX_MS = 1000;
+const COMPARATOR = "leveldb.BytewiseComparator";
 
 export class Store {
   readonly dir: string;
   readonly durable: boolean;
   readonly memtableBytes: number;
+  readonly shape: LevelShape;
   private readonly kernels: Kernels;
   private readonly env: Env;
   private readonly bitsPerKey: number;
+  private readonly blockSize: number | undefined;
   private readonly log: (message: string) => void;
   private readonly unlock: () => void;
-  private manifest: ManifestBody;
+  private readonly backgroundCompaction: boolean;
+  private manifest!: Manifest;
+  /** The current version, and every older one a reader still holds. */
+  private version = Version.empty();
+  private readonly liveVersions = new Set<Version>();
+  /** Per level: the largest internal key of the last compaction's inputs there (round-robin). */
+  private compactPointers: (Uint8Array | null)[] = new Array<Uint8Array | null>(NUM_LEVELS).fill(null);
+  /** Logs numbered below this are covered by tables. */
+  private logNumber = 0;
+  private nextTableNumber = 1;
+  private nextLogNumber = 1;
+  /** Tables a recorded edit removed, waiting for the last version that names them to go. */
+  private readonly obsolete = new Map<number, TableMeta>();
+  /** Tables written whose edit failed uncertainly: kept until an edit settles that none names them. */
+  private readonly unsettled: TableMeta[] = [];
+  /** Numbers given to tables being written, not yet recorded or given up. */
+  private readonly pendingOutputs = new Set<number>();
+  /** Where each table is on disk, when not at its version's name (a trivial move's rename failed back). */
+  private readonly movedTo = new Map<string, string>();
+  private readonly tailSizes = new Map<string, number>();
+  private stats!: StoreStats;
   private active = new MemTable();
   private frozen: MemTable | null = null;
   /** The log the frozen MemTable's last writes went to (its appends settle before the flush). */
   private frozenLog: LogFile | null = null;
-  /** The first log the frozen MemTable does not cover: the manifest's logNumber once it is flushed. */
+  /** The first log the frozen MemTable does not cover: the logNumber once it is flushed. */
   private frozenLogEnd = 0;
   /** The active log; null in an ephemeral store, which has none. */
   private wal: LogFile | null = null;
-  private nextFileNumber: number;
   /** The last sequence number given to a write, and the last one applied (durable). */
-  private sequence: number;
+  private sequence = 0;
   private appliedSequence = 0;
+  private readonly snapshots = new Map<Snapshot, number>();
   private flushing: Promise<FlushResult> | null = null;
   /** The last background flush's failure, until a flush succeeds. */
   private flushFailure: Error | null = null;
   private flushRetryAt = 0;
-  private flushRetryMs = FLUSH_RETRY_MS;
+  private flushRetryMs = RETRY_MS;
   private flushRetryTimer: ReturnType<typeof setTimeout> | null = null;
   private lastFlushStart = 0;
   /** The retry that stalled writes wait for (retrySoon), while it is scheduled. */
   private nextRetry: Promise<void> | null = null;
+  private compacting: Promise<void> | null = null;
+  private compactionRetryMs = RETRY_MS;
+  private compactionScheduled = false;
+  /** The last background compaction's failure, until one succeeds. */
+  private compactionFailure: Error | null = null;
+  private compactionRetryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Writers waiting for level 0 to shrink below the stop trigger. */
+  private l0Waiters: (() => void)[] = [];
   /** The tables open for lookups, sharing one block cache. */
   private readonly tableCache: TableCache;
   private closed = false;
@@ -149,6 +228,9 @@ export class Store {
     this.dir = options.dir ?? createEphemeralDir();
     this.memtableBytes = options.memtableBytes ?? 4 * 1024 * 1024;
     this.bitsPerKey = options.bitsPerKey ?? DEFAULT_BITS_PER_KEY;
+    this.blockSize = options.blockSize;
+    this.shape = levelShape(options.levels ?? {});
+    this.backgroundCompaction = options.backgroundCompaction ?? true;
     this.log = options.log ?? (() => {});
     this.tableCache = new TableCache({
       env: this.env,
@@ -156,23 +238,38 @@ export class Store {
       kernels: this.kernels,
       blockCache: new BlockCache(options.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES),
       capacity: tableCacheCapacity(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES),
+      resolvePath: (name) => join(this.dir, this.movedTo.get(name) ?? name),
     });
     this.env.mkdir(this.dir);
     this.unlock = lockDir(this.env, this.dir, { ephemeral: !this.durable });
     if (!this.durable) removeAbandonedEphemeralStores(this.log);
     try {
-      this.manifest = readManifest(this.dir, this.env) ?? this.createManifest();
-      this.sequence = this.manifest.lastSequence;
-      this.nextFileNumber = this.manifest.nextFileNumber;
-      this.removeLeftovers();
-      this.checkTables();
-      const last = this.replayLogs(options.walRecoveryMode ?? DEFAULT_WAL_RECOVERY_MODE);
-      this.appliedSequence = this.sequence;
-      if (this.durable) this.wal = last === null ? this.openLog() : this.reopenLog(last.number, last.end);
+      const r = recoverStore({
+        env: this.env,
+        dir: this.dir,
+        kernels: this.kernels,
+        durable: this.durable,
+        log: this.log,
+        walRecoveryMode: options.walRecoveryMode ?? DEFAULT_WAL_RECOVERY_MODE,
+        manifestRollBytes: options.manifestRollBytes,
+        memtable: this.active,
+      });
+      this.manifest = r.manifest;
+      this.setVersion(r.version);
+      this.compactPointers = [...r.state.compactPointers];
+      this.logNumber = r.state.logNumber;
+      this.nextTableNumber = r.nextTableNumber;
+      this.nextLogNumber = r.nextLogNumber;
+      this.sequence = r.sequence;
+      this.appliedSequence = r.sequence;
+      this.stats = r.stats;
+      if (this.durable) this.wal = r.lastLog === null ? this.openLog() : this.reopenLog(r.lastLog.number, r.lastLog.end);
     } catch (err) {
+      this.manifest?.close();
       this.unlock();
       throw err;
     }
+    this.scheduleCompaction();
   }
 
   /** Opens (and recovers) a store; see StoreOptions. */
@@ -180,13 +277,15 @@ export class Store {
     return new Store(options);
   }
 
+  // ---- Writes ----
+
   /**
    * Writes key = value; resolves once the write is durable (ephemeral: at once), and only then is
    * it visible to reads. A rejected write changed nothing. `deferFlush` lets the MemTable pass its
    * threshold without starting a background flush (a caller about to flush it anyway).
    */
   put(key: Uint8Array, value: Uint8Array, options: { deferFlush?: boolean } = {}): Promise<void> {
-    return this.write(key, value, ValueKind.VALUE, options.deferFlush ?? false);
+    return this.writeOps([{ kind: ValueKind.VALUE, key, value }], options.deferFlush ?? false);
   }
 
   /**
@@ -195,13 +294,99 @@ export class Store {
    * have to wait (a durable store; a stalled one): then call put().
    */
   putSync(key: Uint8Array, value: Uint8Array): boolean {
-    if (this.wal !== null || this.closed || this.stalledBy() !== null) return false;
-    this.applyWrite(this.active, key, value, ++this.sequence, ValueKind.VALUE, false);
+    if (this.wal !== null || this.closed || this.stalledBy() !== null || this.version.levels[0].length >= this.shape.l0Slowdown) return false;
+    const ops = [{ kind: ValueKind.VALUE, key, value }];
+    this.applyOps(this.active, ops, ++this.sequence, false);
     return true;
   }
 
+  /** Writes a deletion of key (durable when it resolves, like put). */
   delete(key: Uint8Array): Promise<void> {
-    return this.write(key, new Uint8Array(0), ValueKind.DELETION, false);
+    return this.writeOps([{ kind: ValueKind.DELETION, key, value: new Uint8Array(0) }], false);
+  }
+
+  /** Writes every op atomically: one log record, consecutive sequence numbers; all or none. */
+  write(ops: readonly WriteOp[]): Promise<void> {
+    if (ops.length === 0) return Promise.resolve();
+    return this.writeOps(
+      ops.map((op) => (op.type === "put" ? { kind: ValueKind.VALUE, key: op.key, value: op.value } : { kind: ValueKind.DELETION, key: op.key, value: new Uint8Array(0) })),
+      false,
+    );
+  }
+
+  // ---- Reads ----
+
+  /** The value of key (at the snapshot, if one is given), or null. */
+  get(key: Uint8Array, options: { snapshot?: Snapshot } = {}): Uint8Array | null {
+    return this.getTraced(key, options).value;
+  }
+
+  /** get(), saying where the value was found and how many levels were asked (lsm_read). */
+  getTraced(key: Uint8Array, options: { snapshot?: Snapshot } = {}): TracedGet {
+    this.checkOpen();
+    const snapshot = options.snapshot === undefined ? LATEST : this.snapshotSequence(options.snapshot);
+    for (const mem of [this.active, this.frozen]) {
+      const e = mem?.get(key, snapshot) ?? null;
+      if (e !== null) return { value: e.kind === ValueKind.VALUE ? e.value.slice() : null, foundAt: e.kind === ValueKind.VALUE ? "memtable" : null, levelsChecked: 0 };
+    }
+    let levelsChecked = 0;
+    let lastLevel = -1;
+    // A lookup is synchronous: no compaction can remove a table under it, so it needs no reference.
+    for (const t of this.version.tablesForKey(key)) {
+      if (t.level !== lastLevel) levelsChecked++;
+      lastLevel = t.level;
+      const r = this.tableGet(t, key, snapshot);
+      if (r !== null) return { value: r.value, foundAt: r.value === null ? null : `L${t.level}`, levelsChecked };
+    }
+    return { value: null, foundAt: null, levelsChecked };
+  }
+
+  /**
+   * An iterator over live keys in byte order (both ways: first/seekGE/next, last/seekLT/prev), at
+   * the snapshot given or at the writes acknowledged now. It holds the tables it reads until
+   * close() (or the end of a for..of, which goes in the `reverse` direction).
+   */
+  iterator(options: IteratorOptions = {}): StoreIterator {
+    this.checkOpen();
+    const snapshot = options.snapshot === undefined ? this.appliedSequence : this.snapshotSequence(options.snapshot);
+    const version = this.version;
+    version.ref();
+    const released: (() => void)[] = [];
+    const children: InternalIterator[] = [this.active.iterator()];
+    if (this.frozen !== null) children.push(this.frozen.iterator());
+    try {
+      for (const t of version.levels[0]) {
+        const opened = this.openTable(t);
+        released.push(opened.release);
+        children.push(opened.iterator);
+      }
+    } catch (err) {
+      for (const c of children) c.close();
+      for (const r of released) r();
+      this.releaseVersion(version);
+      throw err;
+    }
+    for (let l = 1; l < NUM_LEVELS; l++) {
+      if (version.levels[l].length > 0) children.push(new LevelIterator(version.levels[l], (t) => this.openTable(t)));
+    }
+    const done = () => {
+      for (const r of released) r();
+      this.releaseVersion(version);
+    };
+    return new StoreIterator(new MergingIterator(children), { snapshot, gte: options.gte, lt: options.lt, reverse: options.reverse ?? false, onClose: done });
+  }
+
+  /** A snapshot of the writes acknowledged so far; reads at it see nothing newer. Release it when done. */
+  snapshot(): Snapshot {
+    this.checkOpen();
+    const s: Snapshot = Object.freeze({ sequence: this.appliedSequence });
+    this.snapshots.set(s, s.sequence);
+    return s;
+  }
+
+  /** Lets compactions drop what only this snapshot could see. */
+  release(snapshot: Snapshot): void {
+    this.snapshots.delete(snapshot);
   }
 
   /** The value of key in the active or frozen MemTable (not the tables), or null. */
@@ -228,14 +413,89 @@ export class Store {
     return this.active.bytes;
   }
 
-  /** The tables the store holds, oldest first. */
-  tables(): readonly TableRecord[] {
-    return this.manifest.tables;
+  /** The tables the store holds, by number (oldest first). */
+  tables(): readonly TableMeta[] {
+    return [...this.version.tables()].sort((a, b) => a.number - b.number);
+  }
+
+  /**
+   * Looks key up in one table only, with the figures the protocol reports; null: no such table. A
+   * table moved down a level since it was named (a trivial move renames it) is found by its number.
+   */
+  lookup(name: string, key: Uint8Array): GetResult | null {
+    const tables = [...this.version.tables()];
+    const asked = parseTableName(name);
+    const t = tables.find((x) => x.name === name) ?? tables.find((x) => asked !== null && x.number === asked.number && x.level > asked.level);
+    if (t === undefined) return null;
+    return this.tableCache.use(this.cacheFile(t), (table, openReads) => {
+      const r = table.get(key);
+      return { ...r, diskReads: r.diskReads + openReads };
+    });
+  }
+
+  // ---- Levels and compaction ----
+
+  /** Every level, L0 to L6, empty ones included (lsm_level_info). */
+  levelInfo(): LevelInfo[] {
+    return this.version.levels.map((tables, level) => ({
+      level,
+      tables: tables.length,
+      bytes: this.version.levelBytes(level),
+      sorted: level > 0,
+      maxBytes: level === 0 ? this.shape.l0Trigger * this.memtableBytes : maxBytesForLevel(this.shape, level),
+    }));
+  }
+
+  compactionStatus(): CompactionStatus {
+    return {
+      pending: levelScores(this.version, this.shape).filter((s) => s >= 1).length,
+      totalCompactions: this.stats.compactions,
+      totalBytesCompacted: this.stats.compactedBytes,
+      writeAmplification: writeAmplification(this.stats),
+    };
+  }
+
+  /**
+   * Compacts all of level `level` with the overlapping tables of level + 1 into level + 1, after
+   * any compaction running; resolves once the outputs are durable and installed.
+   */
+  async compactLevel(level: number): Promise<CompactionStats> {
+    if (!Number.isInteger(level) || level < 0 || level >= LAST_LEVEL) throw new RangeError(`level ${level} cannot be compacted: levels 0 to ${LAST_LEVEL - 1} compact into the next`);
+    return this.exclusive(async () => {
+      const c = manualCompaction(this.version, this.shape, level, null, null);
+      return c === null ? { tablesMerged: 0, newTables: 0, keysDeduplicated: 0, bytesRead: 0, bytesWritten: 0 } : this.runCompaction(c);
+    });
+  }
+
+  /**
+   * Compacts every key in [start, end] (unbounded where omitted) down to the deepest level that
+   * holds data, after flushing the MemTable (LevelDB's CompactRange).
+   */
+  async compactRange(start?: Uint8Array, end?: Uint8Array): Promise<void> {
+    this.checkOpen();
+    if (this.active.versions > 0 || this.frozen !== null) await this.flush();
+    await this.exclusive(async () => {
+      const deepest = this.version.deepestLevel();
+      for (let level = 0; level < deepest; level++) {
+        const c = manualCompaction(this.version, this.shape, level, start ?? null, end ?? null);
+        if (c !== null) await this.runCompaction(c);
+      }
+    });
+  }
+
+  /** Resolves once no flush or compaction is running or due (for tests and benchmarks). */
+  async waitForIdle(): Promise<void> {
+    for (;;) {
+      if (this.flushing !== null) await this.flushing.catch(() => {});
+      else if (this.compacting !== null) await this.compacting;
+      else if (this.compactionScheduled) await new Promise((r) => setImmediate(r));
+      else return;
+    }
   }
 
   /**
    * Flushes the active MemTable to a new level-0 table, after any background flush still running,
-   * so table numbers never skip. An empty MemTable gives an empty table.
+   * so that the table named is the last one flushed. An empty MemTable gives an empty table.
    */
   async flush(): Promise<FlushResult> {
     while (this.flushing !== null) await this.flushing.catch(() => {});
@@ -244,50 +504,52 @@ export class Store {
     return this.startFlush();
   }
 
-  /** Looks key up in one table only, with the figures the protocol reports. */
-  lookup(name: string, key: Uint8Array): GetResult | null {
-    const record = this.manifest.tables.find((t) => t.name === name);
-    if (record === undefined) return null;
-    return this.tableCache.use(record, (table, openReads) => {
-      const r = table.get(key);
-      return { ...r, diskReads: r.diskReads + openReads };
-    });
-  }
-
   /** Finishes background work, closes files and releases the lock; an ephemeral store is removed. */
   async close(): Promise<void> {
     if (this.closed) return;
     while (this.flushing !== null) await this.flushing.catch(() => {});
+    while (this.compacting !== null) await this.compacting;
     await this.wal?.idle();
     this.closeNow();
   }
 
   /**
    * Closes at once, without waiting for background work: for a signal. Acknowledged writes are
-   * already durable; a flush cut short leaves a .tmp that the next open removes.
+   * already durable; a flush or compaction cut short leaves files that the next open removes.
    */
   closeNow(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.flushRetryTimer !== null) clearTimeout(this.flushRetryTimer);
+    for (const t of [this.flushRetryTimer, this.compactionRetryTimer]) if (t !== null) clearTimeout(t);
+    for (const w of this.l0Waiters.splice(0)) w();
     this.frozenLog?.closeNow();
     this.wal?.closeNow();
+    this.manifest.close();
     this.tableCache.close();
     this.unlock();
     if (!this.durable) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private write(key: Uint8Array, value: Uint8Array, kind: ValueKind, deferFlush: boolean, waited = false): Promise<void> {
+  // ---- The write path ----
+
+  private writeOps(ops: BatchOp[], deferFlush: boolean, waited = false): Promise<void> {
     if (this.closed) return Promise.reject(new Error("store is closed"));
     const stalled = this.stalledBy();
     if (stalled !== null) {
       // LevelDB's writers wait for the flush that makes room. A stalled write waits for one retry
-      // of the failed flush (the one under way, or the next, at most FLUSH_RETRY_MS after the last
+      // of the failed flush (the one under way, or the next, at most RETRY_MS after the last
       // started, whatever the timer's backoff has grown to: so the store goes on as soon as space
       // is back); if the MemTable is still full after it, the write is refused. Memory stays bounded.
       if (waited) return Promise.reject(stalled);
-      const again = () => this.write(key, value, kind, deferFlush, true);
-      return this.retrySoon().then(again);
+      return this.retrySoon().then(() => this.writeOps(ops, deferFlush, true));
+    }
+    const l0 = this.version.levels[0].length;
+    if (this.backgroundCompaction && (l0 >= this.shape.l0Stop || (l0 >= this.shape.l0Slowdown && !waited))) {
+      // LevelDB's MakeRoomForWrite: at the slowdown trigger each write waits 1 ms once; at the stop
+      // trigger, until a compaction takes level 0 below it (or fails: then the write is refused, and
+      // nothing changed). Level 0, and every read's cost, stays bounded.
+      const wait = l0 >= this.shape.l0Stop ? this.waitForLevel0() : new Promise<void>((r) => setTimeout(r, 1));
+      return wait.then(() => this.writeOps(ops, deferFlush, true));
     }
     try {
       this.readyLog();
@@ -295,20 +557,38 @@ export class Store {
       return Promise.reject(err);
     }
     const mem = this.active;
-    const sequence = ++this.sequence;
+    const sequence = this.sequence + 1;
+    this.sequence += ops.length;
     if (this.wal === null) {
-      this.applyWrite(mem, key, value, sequence, kind, deferFlush);
+      this.applyOps(mem, ops, sequence, deferFlush);
       return Promise.resolve();
     }
-    const record = encodeBatch({ sequence, ops: [{ kind, key, value }] }, LOG_HEADER_SIZE);
-    return this.wal.append(record, () => this.applyWrite(mem, key, value, sequence, kind, deferFlush));
+    const record = encodeBatch({ sequence, ops }, LOG_HEADER_SIZE);
+    this.stats.logBytes += record.length;
+    return this.wal.append(record, () => this.applyOps(mem, ops, sequence, deferFlush));
   }
 
   /** A write made durable (or needing no log) goes into the MemTable it was logged for. */
-  private applyWrite(mem: MemTable, key: Uint8Array, value: Uint8Array, sequence: number, kind: ValueKind, deferFlush: boolean): void {
-    mem.put(key, value, sequence, kind);
-    this.appliedSequence = sequence;
+  private applyOps(mem: MemTable, ops: readonly BatchOp[], sequence: number, deferFlush: boolean): void {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      mem.put(op.key, op.value, sequence + i, op.kind);
+      this.stats.clientBytes += op.key.length + op.value.length;
+    }
+    this.appliedSequence = sequence + ops.length - 1;
     if (!deferFlush && mem === this.active) this.maybeFlushInBackground();
+  }
+
+  /** Resolves once level 0 is below the stop trigger, or the store closes; rejects when a compaction fails meanwhile. */
+  private waitForLevel0(): Promise<void> {
+    if (this.version.levels[0].length < this.shape.l0Stop || this.closed) return Promise.resolve();
+    const failure = this.compactionFailure;
+    if (failure !== null) {
+      const code = (failure as NodeJS.ErrnoException).code ?? "EAGAIN";
+      return Promise.reject(Object.assign(new Error(`level 0 is full and the compaction that would empty it failed (${failure.message}); retrying`), { code }));
+    }
+    this.maybeCompact();
+    return new Promise<void>((resolve) => this.l0Waiters.push(resolve)).then(() => this.waitForLevel0());
   }
 
   /**
@@ -340,6 +620,8 @@ export class Store {
     return Object.assign(new Error(`the MemTable is full and the flush before it failed (${failure.message}); retrying`), { code });
   }
 
+  // ---- Flushes ----
+
   /**
    * Freezes and flushes the active MemTable once it passes its threshold. A frozen one that failed
    * to flush is retried by its timer, not here: not once per put.
@@ -359,16 +641,16 @@ export class Store {
     this.flushFailure = err;
     this.flushRetryAt = Date.now() + this.flushRetryMs;
     this.log(`flush failed: ${err.message}; retrying in ${this.flushRetryMs} ms`);
-    if (this.frozen !== null && this.flushRetryTimer === null) {
+    if (this.frozen !== null && this.flushRetryTimer === null && !this.closed) {
       this.flushRetryTimer = setTimeout(() => this.retryFlush(), this.flushRetryMs);
       this.flushRetryTimer.unref?.(); // a store waiting to retry does not keep the process alive
     }
-    this.flushRetryMs = Math.min(this.flushRetryMs * 2, FLUSH_RETRY_MAX_MS);
+    this.flushRetryMs = Math.min(this.flushRetryMs * 2, RETRY_MAX_MS);
   }
 
   /**
    * Settles once a retry of the failed flush has run: the one under way, or one started at most
-   * FLUSH_RETRY_MS after the last start (shared by every write waiting). Never rejects.
+   * RETRY_MS after the last start (shared by every write waiting). Never rejects.
    */
   private retrySoon(): Promise<void> {
     const settled = (p: Promise<unknown>) => p.then(
@@ -382,7 +664,7 @@ export class Store {
         this.retryFlush();
         resolve(this.flushing === null ? undefined : settled(this.flushing));
       };
-      setTimeout(start, Math.max(0, this.lastFlushStart + FLUSH_RETRY_MS - Date.now()));
+      setTimeout(start, Math.max(0, this.lastFlushStart + RETRY_MS - Date.now()));
     });
     return this.nextRetry;
   }
@@ -426,71 +708,349 @@ export class Store {
   /** Writes the frozen MemTable as the next level-0 table and records it; on failure, nothing changed. */
   private async writeFrozen(): Promise<FlushResult> {
     await this.frozenLog?.idle(); // every write to the frozen MemTable is applied or rejected
-    const number = this.manifest.nextTableNumber;
-    const record = await this.buildTable(this.frozen!, tableName(0, number), number);
-    const next: ManifestBody = {
-      ...this.manifest,
-      logNumber: this.durable ? this.frozenLogEnd : this.manifest.logNumber,
-      nextFileNumber: this.nextFileNumber,
-      nextTableNumber: number + 1,
-      lastSequence: this.sequence,
-      tables: [...this.manifest.tables, record],
-    };
-    const unsynced = writeManifest(this.env, this.dir, next, this.durable); // throws: not written, nothing changed
-    this.manifest = next; // installed only once written (LevelDB's LogAndApply)
+    const number = this.allocateTableNumber();
+    let out: TableFile | null = null;
+    let written: WrittenTable;
+    try {
+      out = this.newTableFile(0, number);
+      let n = 0;
+      for (const e of this.frozen!.versionsToKeep([...this.snapshots.values()])) {
+        out.add(e.key, e.sequence, e.kind, e.value);
+        if (++n % FLUSH_YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+      }
+      written = out.finish();
+      if (this.durable) this.env.syncDir(this.dir);
+    } catch (err) {
+      out?.abandon();
+      this.pendingOutputs.delete(number);
+      if (this.nextTableNumber === number + 1) this.nextTableNumber = number; // unused: the retry takes it
+      throw err;
+    }
+    const edit: VersionEdit = { ...emptyEdit(), logNumber: this.durable ? this.frozenLogEnd : this.logNumber, newFiles: [written] };
+    try {
+      this.logAndApply(edit, [written]); // throws: not recorded, the table removed (or kept, if uncertain)
+    } catch (err) {
+      const kept = err instanceof ManifestWriteError && err.uncertain;
+      if (!kept && this.nextTableNumber === number + 1) this.nextTableNumber = number; // the retry takes it
+      throw err;
+    }
+    this.stats.tableBytes += written.fileSize;
     this.frozen = null;
     this.frozenLog = null;
     this.flushFailure = null;
-    this.flushRetryMs = FLUSH_RETRY_MS;
-    if (unsynced !== null) this.log(`${MANIFEST}: written, but the directory's fsync failed (${unsynced.message}); its logs are kept until the next manifest`);
-    else this.deleteObsoleteLogs();
-    return record;
+    this.flushRetryMs = RETRY_MS;
+    this.deleteObsoleteLogs();
+    this.saveStats();
+    this.scheduleCompaction(); // on a later turn: the caller may read the table it was told of first
+    return written;
+  }
+
+  // ---- Compactions ----
+
+  /** maybeCompact() on the next turn of the event loop. */
+  private scheduleCompaction(): void {
+    if (this.compactionScheduled || !this.backgroundCompaction) return;
+    this.compactionScheduled = true;
+    setImmediate(() => {
+      this.compactionScheduled = false;
+      this.maybeCompact();
+    });
+  }
+
+  /** Starts a background compaction when a level needs one and none is running. */
+  private maybeCompact(): void {
+    if (!this.backgroundCompaction || this.compacting !== null || this.closed || this.compactionRetryTimer !== null) return;
+    const c = pickCompaction(this.version, this.shape, this.compactPointers);
+    if (c === null) return;
+    const p = this.runCompaction(c).then(
+      () => {
+        this.compactionRetryMs = RETRY_MS;
+        this.compactionFailure = null;
+      },
+      (err: Error) => this.compactionFailed(err),
+    );
+    this.compacting = p.finally(() => {
+      this.compacting = null;
+      this.maybeCompact();
+    });
+  }
+
+  private compactionFailed(err: Error): void {
+    if (this.closed) return;
+    this.compactionFailure = err;
+    for (const w of this.l0Waiters.splice(0)) w(); // they see the failure
+    this.log(`compaction failed: ${err.message}; retrying in ${this.compactionRetryMs} ms`);
+    this.compactionRetryTimer = setTimeout(() => {
+      this.compactionRetryTimer = null;
+      this.maybeCompact();
+    }, this.compactionRetryMs);
+    this.compactionRetryTimer.unref?.();
+    this.compactionRetryMs = Math.min(this.compactionRetryMs * 2, RETRY_MAX_MS);
+  }
+
+  /** Runs fn once no compaction is running, with none starting until it is done. */
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.checkOpen();
+    while (this.compacting !== null) await this.compacting;
+    const p = fn();
+    const settled = p.then(
+      () => {},
+      () => {},
+    );
+    this.compacting = settled.finally(() => {
+      this.compacting = null;
+      this.maybeCompact();
+    });
+    return p;
+  }
+
+  /** Runs one compaction to its installed end; on failure nothing changed. */
+  private async runCompaction(c: Compaction): Promise<CompactionStats> {
+    const inputs = [...c.inputs[0], ...c.inputs[1]];
+    const bytesRead = inputs.reduce((n, t) => n + t.fileSize, 0);
+    if (c.trivialMove) {
+      this.moveTable(c.inputs[0][0], c.level + 1);
+      return { tablesMerged: 1, newTables: 1, keysDeduplicated: 0, bytesRead: 0, bytesWritten: 0 };
+    }
+    const version = this.version;
+    version.ref();
+    const outputs: TableFile[] = [];
+    let written: readonly WrittenTable[] = [];
+    try {
+      const iterators: InternalIterator[] = [];
+      const released: (() => void)[] = [];
+      try {
+        if (c.level === 0) {
+          for (const t of c.inputs[0]) {
+            const o = this.openTable(t);
+            released.push(o.release);
+            iterators.push(o.iterator);
+          }
+        } else {
+          iterators.push(new LevelIterator(c.inputs[0], (t) => this.openTable(t)));
+        }
+        if (c.inputs[1].length > 0) iterators.push(new LevelIterator(c.inputs[1], (t) => this.openTable(t)));
+        const slicer = new TimeSlicer(SLICE_MS);
+        const result = await runCompactionJob({
+          inputs: iterators,
+          smallestSnapshot: Math.min(this.appliedSequence, ...this.snapshots.values()),
+          isBaseLevelForKey: (key) => isBaseLevelForKey(version, c.level + 2, key),
+          grandparents: c.grandparents,
+          maxGrandparentOverlap: 10 * this.shape.tableBytes,
+          tableBytes: this.shape.tableBytes,
+          newOutput: () => {
+            const out = this.newTableFile(c.level + 1, this.allocateTableNumber());
+            outputs.push(out);
+            return out;
+          },
+          pause: () => (this.closed ? Promise.reject(new Error("store closed during a compaction")) : slicer.pause()),
+        });
+        written = result.outputs;
+        if (this.durable) this.env.syncDir(this.dir);
+        const edit: VersionEdit = {
+          ...emptyEdit(),
+          compactPointers: [{ level: c.level, key: c.inputs[0].reduce((a, t) => (compareLargest(t, a) > 0 ? t : a)).largest }],
+          deletedFiles: inputs.map((t) => ({ level: t.level, number: t.number })),
+          newFiles: written,
+        };
+        this.logAndApply(edit, written, inputs);
+        const bytesWritten = written.reduce((n, t) => n + t.fileSize, 0);
+        this.stats.compactions++;
+        this.stats.compactedBytes += bytesWritten;
+        this.stats.tableBytes += bytesWritten;
+        this.saveStats();
+        return { tablesMerged: inputs.length, newTables: written.length, keysDeduplicated: result.dropped, bytesRead, bytesWritten };
+      } finally {
+        for (const r of released) r();
+      }
+    } catch (err) {
+      if (!(err instanceof ManifestWriteError)) for (const out of outputs) out.abandon(); // logAndApply handled its own
+      for (const out of outputs) this.pendingOutputs.delete(out.number);
+      throw err;
+    } finally {
+      this.releaseVersion(version);
+    }
   }
 
   /**
-   * Writes `mem` as table `name`: NAME.tmp, fsynced, renamed, directory fsynced (LevelDB's
-   * BuildTable). On failure the temporary file (or the renamed table) is removed, even when closing
-   * it fails again, and the error is thrown.
+   * A trivial move: the table is renamed to its new level's name (the directory fsynced), then the
+   * edit recorded. If the edit is not recorded the rename is undone; if that fails, the table is
+   * found under its new name (movedTo) until it is settled.
    */
-  private async buildTable(mem: MemTable, name: string, number: number): Promise<TableRecord> {
-    const path = join(this.dir, name);
-    const tmp = `${path}.tmp`;
-    removeQuietly(this.env, tmp); // left by a flush that failed when its removal failed too: never recorded
-    const builder = new TableBuilder(this.env.create(tmp, { exclusive: true }), { kernels: this.kernels, bitsPerKey: this.bitsPerKey });
-    let renamed = false;
+  private moveTable(t: TableMeta, level: number): void {
+    const moved: TableMeta = { ...t, level, name: tableName(level, t.number) };
+    const from = join(this.dir, this.movedTo.get(t.name) ?? t.name);
+    const to = join(this.dir, moved.name);
+    this.env.rename(from, to);
+    this.movedTo.set(t.name, moved.name);
     try {
-      let n = 0;
-      // no snapshots yet: each key's newest version is all a reader can see
-      for (const e of mem.versionsToKeep()) {
-        builder.add(internalKey(e.key, e.sequence, e.kind), e.value);
-        if (++n % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
-      }
-      const summary = builder.finish(); // fsyncs and closes NAME.tmp
-      this.env.rename(tmp, path);
-      renamed = true;
       if (this.durable) this.env.syncDir(this.dir);
-      return { name, level: 0, number, entries: summary.entries, fileSize: summary.fileSize, tailSize: summary.tailSize, filterBits: summary.filterBits };
+      const edit: VersionEdit = {
+        ...emptyEdit(),
+        compactPointers: [{ level: level - 1, key: t.largest }],
+        deletedFiles: [{ level: t.level, number: t.number }],
+        newFiles: [moved],
+      };
+      this.logAndApply(edit, [], [], [moved]);
     } catch (err) {
-      try {
-        builder.abandon();
-      } catch {
-        // the file is closed all the same (AppendableFile.close); its removal is what matters
+      if (!(err instanceof ManifestWriteError && err.uncertain)) {
+        try {
+          this.env.rename(to, from);
+          this.movedTo.delete(t.name);
+          if (this.durable) this.env.syncDir(this.dir);
+        } catch {
+          // recovery finds a table by its number under either name (recovery.ts)
+        }
       }
-      removeQuietly(this.env, renamed ? path : tmp); // unrecorded: no manifest names it
       throw err;
     }
+    this.tableCache.evict(t.name);
+    this.movedTo.delete(t.name);
+    this.stats.compactions++;
+    this.saveStats();
   }
 
-  /** Removes the logs the manifest no longer needs (numbered below its logNumber). */
-  private deleteObsoleteLogs(): void {
-    for (const n of this.allLogs()) {
-      if (n < this.manifest.logNumber) removeQuietly(this.env, join(this.dir, logName(n)));
+  // ---- Versions ----
+
+  /**
+   * Records an edit in the manifest and only then installs it (LevelDB's LogAndApply). `written`
+   * are the new tables it adds, `removed` the tables it deletes (left on disk until no version
+   * names them), `moved` tables it re-adds under a new name. On a certain failure the written
+   * tables are removed; on an uncertain one they are kept until a later edit settles it.
+   */
+  private logAndApply(partial: VersionEdit, written: readonly WrittenTable[], removed: readonly TableMeta[] = [], moved: readonly TableMeta[] = []): void {
+    for (const t of written) this.pendingOutputs.delete(t.number);
+    const edit: VersionEdit = { comparator: COMPARATOR, ...partial, nextFileNumber: this.recordedNextNumber(), lastSequence: this.appliedSequence };
+    const added = new Map<number, TableMeta>([...written, ...moved].map((t) => [t.number, t]));
+    const next = this.version.apply(edit, added);
+    try {
+      this.manifest.record(edit, () => this.stateOf(next, edit));
+    } catch (err) {
+      const uncertain = err instanceof ManifestWriteError && err.uncertain;
+      if (uncertain) this.unsettled.push(...written);
+      else for (const t of written) removeQuietly(this.env, join(this.dir, t.name));
+      throw err;
+    }
+    for (const t of written) this.tailSizes.set(t.name, t.tailSize);
+    if (edit.logNumber !== undefined) this.logNumber = edit.logNumber;
+    for (const p of edit.compactPointers) this.compactPointers[p.level] = p.key;
+    for (const t of removed) this.obsolete.set(t.number, t);
+    this.settle(next);
+    this.setVersion(next);
+    this.deleteObsoleteTables();
+    if (next.levels[0].length < this.shape.l0Stop) for (const w of this.l0Waiters.splice(0)) w();
+  }
+
+  /** After a recorded edit: tables an uncertain edit wrote that the new version does not name are garbage. */
+  private settle(next: Version): void {
+    const live = new Set([...next.tables()].map((t) => t.number));
+    for (const t of this.unsettled.splice(0)) if (!live.has(t.number)) this.obsolete.set(t.number, t);
+  }
+
+  private allocateTableNumber(): number {
+    const n = this.nextTableNumber++;
+    this.pendingOutputs.add(n);
+    return n;
+  }
+
+  /**
+   * The next file number an edit records: below every table still being written, and every table an
+   * uncertain edit left, so that recovery may remove any unrecorded table at or past it as garbage
+   * (recovery.ts); recovery takes the next number past the tables present.
+   */
+  private recordedNextNumber(): number {
+    return Math.min(this.nextTableNumber, ...this.pendingOutputs, ...this.unsettled.map((t) => t.number));
+  }
+
+  private stateOf(version: Version, edit: VersionEdit): ManifestState {
+    const pointers = [...this.compactPointers];
+    for (const p of edit.compactPointers) pointers[p.level] = p.key;
+    return {
+      comparator: COMPARATOR,
+      logNumber: edit.logNumber ?? this.logNumber,
+      prevLogNumber: 0,
+      nextFileNumber: this.recordedNextNumber(),
+      lastSequence: this.appliedSequence,
+      levels: version.levels,
+      compactPointers: pointers,
+      deletedTables: [],
+    };
+  }
+
+  private setVersion(next: Version): void {
+    const old = this.version;
+    next.ref();
+    this.liveVersions.add(next);
+    this.version = next;
+    if (this.liveVersions.has(old)) this.releaseVersion(old);
+  }
+
+  private releaseVersion(v: Version): void {
+    if (!v.unref()) return;
+    this.liveVersions.delete(v);
+    this.deleteObsoleteTables();
+  }
+
+  /** Removes each table an edit removed once no live version names it (LevelDB's DeleteObsoleteFiles). */
+  private deleteObsoleteTables(): void {
+    if (this.obsolete.size === 0 || this.closed) return;
+    const live = new Set<number>();
+    for (const v of this.liveVersions) for (const t of v.tables()) live.add(t.number);
+    for (const [number, t] of this.obsolete) {
+      if (live.has(number)) continue;
+      this.obsolete.delete(number);
+      this.tableCache.evict(t.name);
+      this.tailSizes.delete(t.name);
+      removeQuietly(this.env, join(this.dir, this.movedTo.get(t.name) ?? t.name)); // one left behind is removed at the next open
     }
   }
 
-  /** Opens a new log, numbered past every file number used, and makes its name durable. */
+  // ---- Tables ----
+
+  private newTableFile(level: number, number: number): TableFile {
+    return new TableFile(this.env, this.dir, level, number, tableName(level, number), { kernels: this.kernels, bitsPerKey: this.bitsPerKey, blockSize: this.blockSize });
+  }
+
+  private cacheFile(t: TableMeta): { name: string; tailSize?: number } {
+    return { name: t.name, tailSize: this.tailSizes.get(t.name) };
+  }
+
+  /** A table's iterator, the table held open until `release`. */
+  private openTable(t: TableMeta): OpenedTable {
+    const held = this.tableCache.acquire(this.cacheFile(t));
+    return { iterator: tableInternalIterator(held.table.iterator()), release: held.release };
+  }
+
+  /** The newest version of key in table t at or below `snapshot`: its value, null for a deletion; undefined (as null-ish) when absent. */
+  private tableGet(t: TableMeta, key: Uint8Array, snapshot: number): { value: Uint8Array | null } | null {
+    return this.tableCache.use(this.cacheFile(t), (table) => {
+      if (snapshot === LATEST) {
+        const r = table.get(key);
+        return r.found ? { value: r.value } : r.deleted ? { value: null } : null;
+      }
+      const it = table.iterator();
+      try {
+        const e = it.seekGE(key, snapshot);
+        if (e === null || Buffer.compare(e.userKey, key) !== 0) return null;
+        return { value: e.kind === ValueKind.DELETION ? null : e.value.slice() };
+      } finally {
+        it.close();
+      }
+    });
+  }
+
+  // ---- Logs ----
+
+  /** Removes the logs no longer needed (numbered below logNumber). */
+  private deleteObsoleteLogs(): void {
+    for (const n of this.allLogs()) {
+      if (n < this.logNumber) removeQuietly(this.env, join(this.dir, logName(n)));
+    }
+  }
+
+  /** Opens a new log, numbered past every log number used, and makes its name durable. */
   private openLog(): LogFile {
-    const number = Math.max(this.nextFileNumber, ...this.allLogs().map((n) => n + 1));
+    const number = Math.max(this.nextLogNumber, this.logNumber, ...this.allLogs().map((n) => n + 1));
     const log = new LogFile(this.env, join(this.dir, logName(number)), number, this.kernels);
     try {
       this.env.syncDir(this.dir);
@@ -499,7 +1059,7 @@ export class Store {
       removeQuietly(this.env, log.path);
       throw err;
     }
-    this.nextFileNumber = number + 1;
+    this.nextLogNumber = number + 1;
     return log;
   }
 
@@ -512,109 +1072,82 @@ export class Store {
       .sort((a, b) => a - b);
   }
 
-  /** Numbers of the log files not yet covered by a table, in order. */
-  private liveLogs(): number[] {
-    return this.allLogs().filter((n) => n >= this.manifest.logNumber);
-  }
-
-  /**
-   * A directory without a MANIFEST is new only if it holds no tables and no non-empty logs: one
-   * that does lost its manifest (removed, a partial copy), and starting would lose its tables, so
-   * it is refused with nothing touched. A new store writes its manifest before its first log (as
-   * LevelDB's DBImpl::NewDB does, db/db_impl.cc), so only a damaged directory lacks one.
-   */
-  private createManifest(): ManifestBody {
-    const files = this.env.list(this.dir).sort();
-    const tables = files.filter((f) => tableNumberOf(f) !== null);
-    const logs = files.filter((f) => logNumberOf(f) !== null && (this.env.size(join(this.dir, f)) ?? 0) > 0);
-    if (tables.length > 0 || logs.length > 0) throw new MissingManifestError(this.dir, tables, logs);
-    const unsynced = writeManifest(this.env, this.dir, EMPTY_MANIFEST, this.durable);
-    if (unsynced !== null) throw unsynced; // a first log beside a MANIFEST that may vanish would be refused later
-    return EMPTY_MANIFEST;
-  }
-
-  /**
-   * Removes only what is provably garbage (FORMAT.md "Data directory"):
-   * - NAME.tmp of a table or of the MANIFEST: never renamed into place, so nothing refers to it;
-   * - the one unrecorded table numbered nextTableNumber: a flush that crashed after its rename and
-   *   before its manifest write; its writes are still in the live logs, replayed next. (Flushes run
-   *   one at a time, each numbered nextTableNumber, so no other unrecorded number has that excuse.)
-   * - logs numbered below logNumber: covered by tables the manifest records.
-   * Any other table the manifest does not record may hold the only copy of its writes: it is moved
-   * to lost/ (FORMAT.md "Data directory"), not deleted, and the store starts from its manifest.
-   * Names that are not exactly the store's are left alone.
-   */
-  private removeLeftovers(): void {
-    const known = new Set(this.manifest.tables.map((t) => t.name));
-    for (const f of this.env.list(this.dir)) {
-      const table = tableNumberOf(f);
-      const log = logNumberOf(f);
-      if (isStoreTemp(f)) this.removeFile(f, "never renamed into place");
-      else if (table !== null && !known.has(f) && table === this.manifest.nextTableNumber) this.removeFile(f, "a flush cut short before its manifest write; its writes are in the logs");
-      else if (table !== null && !known.has(f)) this.log(`recovery: ${f} is not in the manifest; moved to ${moveToLost(this.env, this.dir, f, this.durable)}`);
-      else if (log !== null && log < this.manifest.logNumber) this.removeFile(f, "covered by the tables");
-      else if (table === null && log === null && looksLikeStoreFile(f)) this.log(`recovery: ignoring ${f}: not a name this store writes`);
-    }
-  }
-
-  private removeFile(name: string, why: string): void {
-    this.log(`recovery: removing ${name} (${why})`);
-    this.env.remove(join(this.dir, name));
-  }
-
-  /** Every table the manifest records must be there with the size it recorded. */
-  private checkTables(): void {
-    const repair = `run "wasm-lsm repair ${this.dir}" to rebuild the manifest from the files present`;
-    for (const t of this.manifest.tables) {
-      const path = join(this.dir, t.name);
-      const size = this.env.size(path);
-      if (size === null) throw new CorruptionError(path, 0, `the manifest lists this table but the file is missing; ${repair}`);
-      if (size !== t.fileSize) throw new CorruptionError(path, Math.min(size, t.fileSize), `the manifest records ${t.fileSize} bytes, the file has ${size}; ${repair}`);
-    }
-  }
-
-  /**
-   * Replays the live logs into the MemTable, as `mode` says (wal-recovery.ts): every log is read
-   * and judged before anything is applied or moved, so a refused start leaves every file as it was.
-   * Returns the last log when new writes can be appended to it (it was replayed whole, or but for
-   * a torn tail): then restarts do not pile up logs.
-   */
-  private replayLogs(mode: WalRecoveryMode): { number: number; end: number } | null {
-    const recovery = new LogRecovery(mode, this.log);
-    const verdicts = this.liveLogs().map((n) => {
-      const name = logName(n);
-      const bytes = this.env.readFile(join(this.dir, name));
-      const decoded = decodeLog(this.kernels, join(this.dir, name), bytes);
-      return { n, name, bytes, decoded, verdict: recovery.decide(decoded) };
-    });
-    for (const { n, name, bytes, verdict } of verdicts) {
-      let entries = 0;
-      for (const batch of verdict.batches) {
-        batch.ops.forEach((op, i) => this.active.put(op.key, op.value, batch.sequence + i, op.kind));
-        this.sequence = Math.max(this.sequence, batch.sequence + batch.ops.length - 1);
-        entries += batch.ops.length;
-      }
-      if (entries > 0) this.log(`recovery: replayed ${entries} ${entries === 1 ? "write" : "writes"} from ${name}`);
-      if (verdict.keepBytes !== null) {
-        const moved = setAsideLog(this.env, this.dir, name, bytes, verdict.keepBytes, this.durable);
-        this.log(`recovery: ${name} ${verdict.keepBytes === 0 ? "moved" : `cut to its first ${verdict.keepBytes} bytes, the whole file copied`} to ${moved}`);
-        // a log moved aside keeps its number: the next log must not take it again
-        this.nextFileNumber = Math.max(this.nextFileNumber, n + 1);
-      }
-    }
-    // New writes go on from the point of recovery, so that the next start finds no gap after it.
-    const stop = recovery.stoppedAfterSequence;
-    if (stop !== null) this.sequence = stop;
-    const last = verdicts.at(-1);
-    if (last === undefined || stop !== null || last.verdict.keepBytes !== null || !last.decoded.dropped.every((d) => d.torn)) return null;
-    return { number: last.n, end: last.decoded.end };
-  }
-
   /** Appends to log `number` after its first `end` bytes (a torn tail after them is cut off). */
   private reopenLog(number: number, end: number): LogFile {
     const log = new LogFile(this.env, join(this.dir, logName(number)), number, this.kernels, { validSize: end });
     if (end > 0) this.log(`recovery: new writes go on in ${logName(number)} after its ${end} bytes`);
-    this.nextFileNumber = Math.max(this.nextFileNumber, number + 1);
+    this.nextLogNumber = Math.max(this.nextLogNumber, number + 1);
     return log;
   }
+
+  private saveStats(): void {
+    const err = writeStats(this.env, this.dir, this.stats, this.durable);
+    if (err !== null) this.log(`STATS: not saved (${err.message}); the counts are kept in memory`);
+  }
+
+  private snapshotSequence(s: Snapshot): number {
+    if (!this.snapshots.has(s)) throw new Error("snapshot was released, or is not this store's");
+    return s.sequence;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error("store is closed");
+  }
+}
+
+/** Database entries over the store's merging iterator; closing it releases what it holds. */
+export class StoreIterator extends DbIterator {
+  private readonly reverse: boolean;
+
+  constructor(internal: InternalIterator, options: { snapshot: number; gte?: Uint8Array; lt?: Uint8Array; reverse: boolean; onClose: () => void }) {
+    super(internal, options);
+    this.reverse = options.reverse;
+  }
+
+  /** Every entry (copies) in the iterator's direction; the iterator is closed at the end. */
+  *[Symbol.iterator](): Generator<DbEntry> {
+    try {
+      for (let e = this.reverse ? this.last() : this.first(); e !== null; e = this.reverse ? this.prev() : this.next()) {
+        yield { key: e.key.slice(), value: e.value.slice() };
+      }
+    } finally {
+      this.close();
+    }
+  }
+}
+
+/** Whether no level from `from` down holds userKey (LevelDB's Compaction::IsBaseLevelForKey). */
+function isBaseLevelForKey(version: Version, from: number, userKey: Uint8Array): boolean {
+  for (let l = from; l < NUM_LEVELS; l++) {
+    const tables = version.levels[l];
+    const t = tables[findTable(tables, userKey)];
+    if (t !== undefined && Buffer.compare(userKeyOf(t.smallest), userKey) <= 0) return false;
+  }
+  return true;
+}
+
+function compareLargest(a: TableMeta, b: TableMeta): number {
+  return Buffer.compare(userKeyOf(a.largest), userKeyOf(b.largest));
+}
+
+/** The shape asked for, LevelDB's defaults for the rest; slowdown and stop rise above a higher trigger. */
+function levelShape(asked: Partial<LevelShape>): LevelShape {
+  const l0Trigger = asked.l0Trigger ?? DEFAULT_LEVEL_SHAPE.l0Trigger;
+  const l0Slowdown = asked.l0Slowdown ?? Math.max(DEFAULT_LEVEL_SHAPE.l0Slowdown, l0Trigger * 2);
+  const l0Stop = asked.l0Stop ?? Math.max(DEFAULT_LEVEL_SHAPE.l0Stop, l0Slowdown + 4);
+  return checkShape({ ...DEFAULT_LEVEL_SHAPE, ...asked, l0Trigger, l0Slowdown, l0Stop });
+}
+
+function checkShape(shape: LevelShape): LevelShape {
+  const positive = (v: number, what: string) => {
+    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${v}`);
+  };
+  positive(shape.l0Trigger, "the level-0 trigger");
+  positive(shape.levelBaseBytes, "the level base bytes");
+  positive(shape.tableBytes, "the table bytes");
+  positive(shape.levelMultiplier, "the level multiplier");
+  if (!(shape.l0Trigger <= shape.l0Slowdown && shape.l0Slowdown <= shape.l0Stop)) {
+    throw new RangeError(`level-0 triggers must grow: trigger ${shape.l0Trigger} <= slowdown ${shape.l0Slowdown} <= stop ${shape.l0Stop}`);
+  }
+  return shape;
 }

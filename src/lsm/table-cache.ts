@@ -24,6 +24,8 @@ export interface TableCacheOptions {
   readonly blockCache: BlockCache;
   /** Tables open at most at once (1 or more); see tableCacheCapacity. */
   readonly capacity: number;
+  /** Where a table of that name is now (a table moved down a level is renamed); default dir/name. */
+  readonly resolvePath?: (name: string) => string;
 }
 
 /** What the cache needs of a table's manifest record. */
@@ -61,6 +63,48 @@ export class TableCache {
    * else 0). The table counts as in use, and is not closed, until fn returns.
    */
   use<T>(file: TableFile, fn: (table: Table, openReads: number) => T): T {
+    const [slot, openReads] = this.hold(file);
+    try {
+      return fn(slot.table, openReads);
+    } finally {
+      slot.uses--;
+    }
+  }
+
+  /**
+   * The table, open and counted as in use until `release` is called (an iterator's lifetime);
+   * `openReads` as for use().
+   */
+  acquire(file: TableFile): { table: Table; openReads: number; release: () => void } {
+    const [slot, openReads] = this.hold(file);
+    let released = false;
+    const held = slot;
+    const release = () => {
+      if (released) return;
+      released = true;
+      held.uses--;
+      // a slot closed by evict() while held closes when its last holder lets go
+      if (held.uses === 0 && this.slots.get(held.name) !== held) held.table.close();
+    };
+    return { table: slot.table, openReads, release };
+  }
+
+  /** Closes a table that left the store (its file is about to go), now or when its last holder lets go. */
+  evict(name: string): void {
+    const slot = this.slots.get(name);
+    if (slot === undefined) return;
+    this.slots.delete(name);
+    this.lru.remove(slot);
+    if (slot.uses === 0) slot.table.close();
+  }
+
+  /** Closes every table; none may be in use. */
+  close(): void {
+    for (const slot of this.slots.values()) this.closeSlot(slot);
+  }
+
+  /** The table's slot, opened if need be, with one more use; and the reads an open made. */
+  private hold(file: TableFile): [Slot, number] {
     let slot = this.slots.get(file.name);
     let openReads = 0;
     if (slot === undefined) {
@@ -70,23 +114,14 @@ export class TableCache {
       this.lru.touch(slot);
     }
     slot.uses++;
-    try {
-      return fn(slot.table, openReads);
-    } finally {
-      slot.uses--;
-    }
-  }
-
-  /** Closes every table; none may be in use. */
-  close(): void {
-    for (const slot of this.slots.values()) this.closeSlot(slot);
+    return [slot, openReads];
   }
 
   private openSlot(file: TableFile): Slot {
     // Room first, so the descriptors open never pass the capacity, not even for a moment.
     this.closeUnusedDownTo(this.options.capacity - 1);
-    const { env = nodeEnv, dir, kernels, blockCache } = this.options;
-    const table = Table.open(env.openRead(join(dir, file.name)), { kernels, tailSizeHint: file.tailSize, blockCache });
+    const { env = nodeEnv, dir, kernels, blockCache, resolvePath } = this.options;
+    const table = Table.open(env.openRead(resolvePath?.(file.name) ?? join(dir, file.name)), { kernels, tailSizeHint: file.tailSize, blockCache });
     const slot: Slot = { name: file.name, table, uses: 0, newer: null, older: null };
     this.slots.set(file.name, slot);
     this.lru.pushNewest(slot);

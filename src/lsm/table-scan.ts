@@ -24,6 +24,9 @@ export interface TableFacts {
   readonly largest: Uint8Array | null;
   /** The largest sequence number of any entry (0 for an empty table). */
   readonly largestSequence: number;
+  /** The first and last internal keys (a version edit's smallest and largest); null for an empty table. */
+  readonly smallestKey: Uint8Array | null;
+  readonly largestKey: Uint8Array | null;
 }
 
 /** Opens, checks and closes the table at path; throws at the first check that fails. */
@@ -41,6 +44,7 @@ function walk(table: Table): TableFacts {
   let entries = 0;
   let prev: TableEntry | null = null;
   let smallest: Uint8Array | null = null;
+  let smallestKey: Uint8Array | null = null;
   let largestSequence = 0;
   const it = table.iterator();
   for (let e = it.first(); e !== null; e = it.next()) {
@@ -49,6 +53,7 @@ function walk(table: Table): TableFacts {
     }
     if (prev === null || !sameBytes(prev.userKey, e.userKey)) checkLookup(table, e, entries);
     smallest ??= e.userKey.slice();
+    smallestKey ??= e.key.slice();
     largestSequence = Math.max(largestSequence, e.sequence);
     prev = e;
     entries++;
@@ -64,6 +69,8 @@ function walk(table: Table): TableFacts {
     smallest,
     largest: prev === null ? null : prev.userKey.slice(),
     largestSequence,
+    smallestKey,
+    largestKey: prev === null ? null : prev.key.slice(),
   };
 }
 

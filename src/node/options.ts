@@ -22,6 +22,14 @@ export interface NodeOptions {
   readonly maxOpenFiles: number;
   /** Bytes of request lines read ahead of the replies written; past this the node stops reading. */
   readonly readAheadBytes: number;
+  /** Level-0 tables that start a compaction (LevelDB's 4). */
+  readonly l0Trigger: number;
+  /** Level 1's target size (LevelDB's 10 MiB); each deeper level 10 times the one above. */
+  readonly levelBaseBytes: number;
+  /** Compaction output tables are cut at this size (LevelDB's 2 MiB). */
+  readonly tableBytes: number;
+  /** Compact in the background when a level passes its trigger. */
+  readonly compaction: boolean;
 }
 
 
@@ -35,6 +43,11 @@ export const MIN_MAX_OPEN_FILES = 10;
 export const MAX_MAX_OPEN_FILES = 1_000_000;
 export const DEFAULT_READ_AHEAD_BYTES = 64 * 1024 * 1024;
 export const MAX_READ_AHEAD_BYTES = 64 * 1024 * 1024 * 1024;
+export const DEFAULT_L0_TRIGGER = 4;
+export const MAX_L0_TRIGGER = 1000;
+export const DEFAULT_LEVEL_BASE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_TABLE_BYTES = 2 * 1024 * 1024;
+export const MAX_LEVEL_BYTES = 2 ** 50;
 
 export const DEFAULT_NODE_OPTIONS: NodeOptions = {
   dataDir: undefined,
@@ -45,6 +58,10 @@ export const DEFAULT_NODE_OPTIONS: NodeOptions = {
   blockCacheBytes: DEFAULT_BLOCK_CACHE_BYTES,
   maxOpenFiles: DEFAULT_MAX_OPEN_FILES,
   readAheadBytes: DEFAULT_READ_AHEAD_BYTES,
+  l0Trigger: DEFAULT_L0_TRIGGER,
+  levelBaseBytes: DEFAULT_LEVEL_BASE_BYTES,
+  tableBytes: DEFAULT_TABLE_BYTES,
+  compaction: true,
 };
 
 /** Bad command-line usage: the CLI prints the message and exits 2. */
@@ -62,7 +79,12 @@ export const SERVE_FLAGS_USAGE = `  --data-dir DIR        keep the store in DIR 
   --block-cache-bytes N bytes of data blocks cached, shared by all tables, 0..${MAX_BLOCK_CACHE_BYTES} (default ${DEFAULT_BLOCK_CACHE_BYTES})
   --max-open-files N    files kept open at once, ${MIN_MAX_OPEN_FILES}..${MAX_MAX_OPEN_FILES} (default ${DEFAULT_MAX_OPEN_FILES}): tables get
                         N - 10, fewer to stay under the process's open-file limit (ulimit -n)
-  --read-ahead-bytes N  bytes of requests read ahead of the replies, 1..${MAX_READ_AHEAD_BYTES} (default ${DEFAULT_READ_AHEAD_BYTES})`;
+  --read-ahead-bytes N  bytes of requests read ahead of the replies, 1..${MAX_READ_AHEAD_BYTES} (default ${DEFAULT_READ_AHEAD_BYTES})
+  --l0-trigger N        level-0 tables that start a compaction, 1..${MAX_L0_TRIGGER} (default ${DEFAULT_L0_TRIGGER}); writes slow
+                        down at max(8, 2N) tables and wait at that + 4
+  --level-base-bytes N  level 1's target size, x10 per level below, 1..${MAX_LEVEL_BYTES} (default ${DEFAULT_LEVEL_BASE_BYTES})
+  --table-bytes N       compaction output tables are cut at N bytes, 1..${MAX_LEVEL_BYTES} (default ${DEFAULT_TABLE_BYTES})
+  --no-compaction       no background compactions (lsm_compact still compacts)`;
 
 /** The options of `serve ARGS`, or "help" for --help / -h, "version" for --version; throws UsageError. */
 export function parseServeArgs(args: readonly string[]): NodeOptions | "help" | "version" {
@@ -78,6 +100,10 @@ export function parseServeArgs(args: readonly string[]): NodeOptions | "help" | 
     blockCacheBytes: intFlag("--block-cache-bytes", values["block-cache-bytes"], 0, MAX_BLOCK_CACHE_BYTES, DEFAULT_BLOCK_CACHE_BYTES),
     maxOpenFiles: intFlag("--max-open-files", values["max-open-files"], MIN_MAX_OPEN_FILES, MAX_MAX_OPEN_FILES, DEFAULT_MAX_OPEN_FILES),
     readAheadBytes: intFlag("--read-ahead-bytes", values["read-ahead-bytes"], 1, MAX_READ_AHEAD_BYTES, DEFAULT_READ_AHEAD_BYTES),
+    l0Trigger: intFlag("--l0-trigger", values["l0-trigger"], 1, MAX_L0_TRIGGER, DEFAULT_L0_TRIGGER),
+    levelBaseBytes: intFlag("--level-base-bytes", values["level-base-bytes"], 1, MAX_LEVEL_BYTES, DEFAULT_LEVEL_BASE_BYTES),
+    tableBytes: intFlag("--table-bytes", values["table-bytes"], 1, MAX_LEVEL_BYTES, DEFAULT_TABLE_BYTES),
+    compaction: values["no-compaction"] !== true,
   };
 }
 
@@ -96,6 +122,10 @@ function parseFlags(args: readonly string[]) {
         "block-cache-bytes": { type: "string" },
         "max-open-files": { type: "string" },
         "read-ahead-bytes": { type: "string" },
+        "l0-trigger": { type: "string" },
+        "level-base-bytes": { type: "string" },
+        "table-bytes": { type: "string" },
+        "no-compaction": { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },

@@ -77,6 +77,8 @@ function openStore(options: NodeOptions, log: (line: string) => void): { store: 
       walRecoveryMode: options.walRecoveryMode,
       blockCacheBytes: options.blockCacheBytes,
       maxOpenFiles: options.maxOpenFiles,
+      levels: { l0Trigger: options.l0Trigger, levelBaseBytes: options.levelBaseBytes, tableBytes: options.tableBytes },
+      backgroundCompaction: options.compaction,
       log,
     });
     return { store, kernels };

@@ -109,6 +109,11 @@ export class TableBuilder {
     if (this.batchBytes() >= this.batchLimit) this.writeBlocks(false);
   }
 
+  /** Bytes written so far plus the entries waiting to be: about what the data blocks will take. */
+  get estimatedSize(): number {
+    return this.offset + this.batchBytes();
+  }
+
   /** Writes the rest of the table and the footer, syncs and closes the file. */
   finish(): TableSummary {
     this.check();

@@ -149,7 +149,7 @@ describe("our MANIFEST, opened by LevelDB", () => {
     writeFileSync(join(ours, manifestName), Buffer.concat(history.map((e) => writer.frame(e))));
     writeFileSync(join(ours, "CURRENT"), `${manifestName}\n`);
     // Our reader agrees with what we meant to write.
-    expect(readManifest(kernels, new Uint8Array(readFileSync(join(ours, manifestName))), manifestName).state).toEqual(state);
+    expect(readManifest(kernels, new Uint8Array(readFileSync(join(ours, manifestName))), manifestName).state).toEqual({ ...state, deletedTables: [ghost.number] }); // the ghost: added, then deleted
 
     const r = run(exe, ["read", ours], { timeoutMs: 60_000 });
     expect(r.status, r.output.slice(0, 2000)).toBe(0);

@@ -1,8 +1,8 @@
 // The crash windows of a flush (ARCHITECTURE.md "Durability"), made on purpose rather than hit by chance:
 // each case is the directory a SIGKILL leaves at one step of the flush order
 //
-//   NAME.tmp written (part or all) -> renamed to NAME -> MANIFEST.tmp written (part or all) ->
-//   renamed to MANIFEST -> covered logs deleted
+//   NAME.tmp written (part or all) -> renamed to NAME -> its edit appended to MANIFEST-000001
+//   (part or all) -> covered logs deleted; and a new manifest begun whose CURRENT was not switched
 //
 // built from two real directories: S0, a node killed with writes in its log, and the same node's
 // directory after it flushed those writes (its table and manifest). A node restarted on each
@@ -16,15 +16,18 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { CLI, drive, History, NodeProc, restart, rng, stderrTail, verifyRecovered } from "./harness.js";
 import { tempDirs } from "../support/temp-dirs.js";
+import { readStoreManifest } from "../../src/lsm/manifest.js";
 
 const freshDir = tempDirs("wasm-lsm-crafted");
+const MANIFEST = "MANIFEST-000001";
 
 const ARGS = ["--memtable-bytes", String(4 * 1024 * 1024)]; // no background flush: the test flushes
 const r = rng(20_260_101);
 const hist = new History();
-let s0 = ""; // killed with writes in its log; MANIFEST lists L0_001.sst
+let s0 = ""; // killed with writes in its log; its manifest lists L0_001.sst
 let flushedTable = new Uint8Array(0); // L0_002.sst as the node wrote it from those writes
-let flushedManifest = ""; // the manifest it wrote then
+let flushedManifest = new Uint8Array(0); // MANIFEST-000001 after that flush: S0's and the flush's edit
+let s0Manifest = new Uint8Array(0); // MANIFEST-000001 of S0
 let lastKey = ""; // the last write, alone at the end of the last log
 
 async function putsAcked(node: NodeProc, n: number): Promise<void> {
@@ -54,8 +57,11 @@ beforeAll(async () => {
   expect(await node.send({ type: "sstable_flush" })).toMatchObject({ type: "sstable_flush_ok", sstable_file: "L0_002.sst" });
   expect((await node.end()).code).toBe(0);
   flushedTable = readFileSync(join(b, "L0_002.sst"));
-  flushedManifest = readFileSync(join(b, "MANIFEST"), "utf8");
-  expect(JSON.parse(flushedManifest).body.tables.map((t: { name: string }) => t.name)).toEqual(["L0_001.sst", "L0_002.sst"]);
+  flushedManifest = readFileSync(join(b, MANIFEST));
+  s0Manifest = readFileSync(join(s0, MANIFEST));
+  expect(readFileSync(join(b, "CURRENT"), "utf8")).toBe(`${MANIFEST}\n`);
+  expect(Buffer.from(flushedManifest.subarray(0, s0Manifest.length)).equals(s0Manifest)).toBe(true); // appended to
+  expect(readStoreManifest(b)!.tables.map((t) => t.name)).toEqual(["L0_001.sst", "L0_002.sst"]);
 });
 
 const logsOf = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".log")).sort();
@@ -99,17 +105,18 @@ describe("a restart on the directory a kill leaves at each step of a flush", () 
     await check((dir) => writeFileSync(join(dir, "L0_002.sst"), flushedTable), ["L0_001.sst"]);
   });
 
-  test("killed while writing the manifest: L0_002.sst and half of MANIFEST.tmp", async () => {
+  test("killed while appending the edit: L0_002.sst and half of its record (a torn tail)", async () => {
     await check((dir) => {
       writeFileSync(join(dir, "L0_002.sst"), flushedTable);
-      writeFileSync(join(dir, "MANIFEST.tmp"), flushedManifest.slice(0, flushedManifest.length >> 1));
+      writeFileSync(join(dir, MANIFEST), flushedManifest.subarray(0, (s0Manifest.length + flushedManifest.length) >> 1));
     }, ["L0_001.sst"]);
   });
 
-  test("killed before the manifest's rename: L0_002.sst and all of MANIFEST.tmp", async () => {
+  test("killed while beginning a new manifest: MANIFEST-000002 and CURRENT.tmp, CURRENT not yet switched", async () => {
     await check((dir) => {
       writeFileSync(join(dir, "L0_002.sst"), flushedTable);
-      writeFileSync(join(dir, "MANIFEST.tmp"), flushedManifest);
+      writeFileSync(join(dir, "MANIFEST-000002"), flushedManifest);
+      writeFileSync(join(dir, "CURRENT.tmp"), "MANIFEST-000002\n");
     }, ["L0_001.sst"]);
   });
 
@@ -117,7 +124,7 @@ describe("a restart on the directory a kill leaves at each step of a flush", () 
     const dir = freshDir();
     cpSync(s0, dir, { recursive: true });
     writeFileSync(join(dir, "L0_002.sst"), flushedTable);
-    writeFileSync(join(dir, "MANIFEST"), flushedManifest);
+    writeFileSync(join(dir, MANIFEST), flushedManifest);
     const covered = logsOf(dir);
     expect(covered.length).toBeGreaterThan(0);
     const rs = await restart(dir, ARGS);

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { NodeRandomAccessFile } from "../../src/io/node-file.js";
 import { loadKernels } from "../../src/kernels/node.js";
 import { acquireLock } from "../../src/lsm/lock.js";
-import { readManifest } from "../../src/lsm/manifest.js";
+import { readStoreManifest } from "../../src/lsm/manifest.js";
 import { Table } from "../../src/sstable/reader.js";
 import { assertBuilt, runCli } from "../support/built-cli.js";
 import { tempDirs } from "../support/temp-dirs.js";
@@ -62,11 +62,11 @@ beforeAll(async () => {
   expect(hist.acked.size).toBe(6400);
 }, 120_000);
 
-/** A copy of the base directory, without its MANIFEST. */
+/** A copy of the base directory, without its manifest (CURRENT and the MANIFEST-NNNNNN it names). */
 function withoutManifest(): string {
   const dir = freshDir();
   cpSync(base, dir, { recursive: true });
-  rmSync(join(dir, "MANIFEST"));
+  for (const f of readdirSync(dir)) if (f === "CURRENT" || f.startsWith("MANIFEST")) rmSync(join(dir, f));
   return dir;
 }
 
@@ -110,10 +110,10 @@ describe("a directory without its MANIFEST", () => {
     expect(run.stdout).toBe("");
     const lines = stderrLines(run.stderr);
     expect(lines, run.stderr).toHaveLength(1);
-    expect(lines[0]).toContain(`${dir} has no MANIFEST but holds 3 tables (L0_001.sst, L0_002.sst, L0_003.sst) and 1 non-empty log`);
+    expect(lines[0]).toContain(`${dir} has no manifest (CURRENT and the MANIFEST-NNNNNN it names) but holds 3 tables or manifests (L0_001.sst, L0_002.sst, L0_003.sst) and 1 non-empty log`);
     expect(lines[0]).toContain(`run "wasm-lsm repair ${dir}"`);
     expect(lines[0]).not.toMatch(/fatal|\n\s+at /);
-    expect(snapshot(dir)).toEqual(before); // every file there, byte for byte; no MANIFEST, no LOCK left
+    expect(snapshot(dir)).toEqual(before); // every file there, byte for byte; no manifest, no LOCK left
   });
 
   test("repair rebuilds the manifest; the next start finds every acknowledged key", async () => {
@@ -123,13 +123,13 @@ describe("a directory without its MANIFEST", () => {
     const out = run.stdout.trimEnd().split("\n");
     for (const t of TABLES) expect(out.find((l) => l.startsWith(`${t}: kept`)), run.stdout).toMatch(/2000 entries/);
     expect(out.find((l) => l.startsWith("000")), run.stdout).toMatch(/^\d{6}\.log: 400 writes -> L0_004\.sst/);
-    expect(out.at(-1)).toBe(`repaired ${dir}: 4 tables (3 kept, 1 from logs), 1 file moved to lost/, last sequence 6400; MANIFEST written`);
-    const m = readManifest(dir)!;
-    expect(m.tables.map((t) => [t.name, t.entries])).toEqual([["L0_001.sst", 2000], ["L0_002.sst", 2000], ["L0_003.sst", 2000], ["L0_004.sst", 400]]);
-    expect(m.lastSequence).toBe(6400);
-    expect(m.nextTableNumber).toBe(5);
+    expect(out.at(-1)).toBe(`repaired ${dir}: 4 tables (3 kept, 1 from logs), 1 file moved to lost/, last sequence 6400; CURRENT and a new manifest written`);
+    const m = readStoreManifest(dir)!;
+    expect(m.tables.map((t) => t.name)).toEqual(["L0_001.sst", "L0_002.sst", "L0_003.sst", "L0_004.sst"]);
+    expect(m.state.lastSequence).toBe(6400);
+    expect(m.state.nextFileNumber).toBe(5);
 
-    const rs = await restart(dir, []);
+    const rs = await restart(dir, ["--no-compaction"]); // the four tables stay as repair left them
     expect(rs.problems).toEqual([]);
     const v = await verifyRecovered(rs.node, hist, 0.02, r);
     expect(v.problems).toEqual([]);
@@ -138,7 +138,7 @@ describe("a directory without its MANIFEST", () => {
     expect(await rs.node.send({ type: "memtable_put", key: "after", value: "repair" })).toMatchObject({ type: "memtable_put_ok" });
     expect(await rs.node.send({ type: "sstable_flush" })).toMatchObject({ type: "sstable_flush_ok", sstable_file: "L0_005.sst" });
     expect((await rs.node.end()).code, stderrTail(rs.node.stderr)).toBe(0);
-    expect(readManifest(dir)!.lastSequence).toBe(6401);
+    expect(readStoreManifest(dir)!.state.lastSequence).toBe(6401);
   }, 60_000);
 
   test("repair moves a damaged table to lost/ and keeps the rest", async () => {
@@ -155,7 +155,7 @@ describe("a directory without its MANIFEST", () => {
     expect(run.stdout).toMatch(/^L0_002\.sst: moved to lost\/L0_002\.sst: corruption in .*L0_002\.sst at offset 0: data block crc32c mismatch/m);
     expect(sha256(readFileSync(join(dir, "lost", "L0_002.sst")))).toBe(sha256(bytes));
     expect(existsSync(damaged)).toBe(false);
-    expect(readManifest(dir)!.tables.map((t) => t.name)).toEqual(["L0_001.sst", "L0_003.sst", "L0_004.sst"]);
+    expect(readStoreManifest(dir)!.tables.map((t) => t.name)).toEqual(["L0_001.sst", "L0_003.sst", "L0_004.sst"]);
 
     const rs = await restart(dir, []);
     expect(rs.problems).toEqual([]);
@@ -173,9 +173,9 @@ describe("a directory without its MANIFEST", () => {
     release();
     expect(locked.code).toBe(1);
     expect(stderrLines(locked.stderr)).toEqual([`wasm-lsm repair: ${dir} is in use by another wasm-lsm node (pid ${process.pid}); stop it first`]);
-    expect(existsSync(join(dir, "MANIFEST"))).toBe(false);
+    expect(existsSync(join(dir, "CURRENT"))).toBe(false);
     const nothing = await runCli(["repair", empty]);
-    expect([nothing.code, nothing.stderr.trim()]).toEqual([1, `wasm-lsm repair: ${empty} holds no wasm-lsm files (tables, logs or a MANIFEST); nothing to repair`]);
+    expect([nothing.code, nothing.stderr.trim()]).toEqual([1, `wasm-lsm repair: ${empty} holds no wasm-lsm files (tables, logs or a manifest); nothing to repair`]);
     expect((await runCli(["repair"])).code).toBe(2);
     expect((await runCli(["repair", dir, "extra"])).code).toBe(2);
   });

@@ -138,7 +138,8 @@ describe.each(bothPaths)("manifest log (%s kernels)", (_name, kernels) => {
   test("the snapshot edit alone recreates the version", () => {
     const { state } = read(frameAll(new ManifestWriter(kernels), HISTORY));
     const again = read(new ManifestWriter(kernels).frame(snapshotEdit(state)));
-    expect(again.state).toEqual(state);
+    expect(state.deletedTables.length).toBeGreaterThan(0); // the history's deletions: garbage if left on disk
+    expect(again.state).toEqual({ ...state, deletedTables: [] }); // a snapshot holds only what is live
     expect(again.edits).toBe(1);
   });
 });

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { LockedError } from "../../src/lsm/lock.js";
-import { readManifest } from "../../src/lsm/manifest.js";
+import { readStoreManifest } from "../../src/lsm/manifest.js";
 import { MissingManifestError } from "../../src/lsm/missing-manifest-error.js";
 import { RepairError, repairStore } from "../../src/lsm/repair.js";
 import { logNumberOf, parseTableName, Store } from "../../src/lsm/store.js";
@@ -47,7 +47,8 @@ describe("start-up removes only what is provably garbage", () => {
   test("a new durable store writes its MANIFEST before its first log", () => {
     const dir = freshDir();
     const store = Store.open({ kernels, dir });
-    expect(readManifest(dir)).toMatchObject({ tables: [], nextTableNumber: 1 });
+    expect(readStoreManifest(dir)).toMatchObject({ current: "MANIFEST-000001", tables: [], state: { nextFileNumber: 1 } });
+    expect(files(dir)).toEqual(["000001.log", "CURRENT", "LOCK", "MANIFEST-000001"]);
     store.closeNow();
   });
 
@@ -56,33 +57,37 @@ describe("start-up removes only what is provably garbage", () => {
     writeFileSync(join(dir, "000003.log"), logBytes(1, [["k", "v"]]));
     const before = files(dir);
     expect(() => Store.open({ kernels, dir })).toThrow(MissingManifestError);
-    expect(() => Store.open({ kernels, dir })).toThrow(`${dir} has no MANIFEST but holds 0 tables and 1 non-empty log (000003.log); nothing was changed`);
-    expect(files(dir)).toEqual(before); // no MANIFEST, no LOCK, the log untouched
+    expect(() => Store.open({ kernels, dir })).toThrow(`${dir} has no manifest (CURRENT and the MANIFEST-NNNNNN it names) but holds 0 tables or manifests and 1 non-empty log (000003.log); nothing was changed`);
+    expect(files(dir)).toEqual(before); // no manifest, no LOCK, the log untouched
 
     const empty = freshDir();
     writeFileSync(join(empty, "000001.log"), "");
     Store.open({ kernels, dir: empty }).closeNow();
-    expect(readManifest(empty)).not.toBeNull();
+    expect(readStoreManifest(empty)).not.toBeNull();
   });
 
-  test("unrecorded tables: the one a cut-short flush left is removed, any other moved to lost/", async () => {
-    const dir = await twoTables(); // nextTableNumber 3
+  test("unrecorded tables: those at or past the next file number are removed, any other moved to lost/", async () => {
+    const dir = await twoTables(); // next file number 3
     writeFileSync(join(dir, "L0_003.sst"), "renamed, manifest not yet written");
-    writeFileSync(join(dir, "L0_005.sst"), "no flush can leave this one");
-    writeFileSync(join(dir, "L1_000.sst"), "nor this one");
+    writeFileSync(join(dir, "L1_005.sst"), "a compaction's output, its edit never written");
+    writeFileSync(join(dir, "L1_000.sst"), "no flush or compaction can leave this one");
     writeFileSync(join(dir, "L0_003.sst.tmp"), "half a table");
-    writeFileSync(join(dir, "MANIFEST.tmp"), "half a manifest");
+    writeFileSync(join(dir, "CURRENT.tmp"), "half a pointer");
+    writeFileSync(join(dir, "MANIFEST-000009"), "a new manifest CURRENT never named");
     writeFileSync(join(dir, "notes.tmp"), "not ours");
     const logLines: string[] = [];
     const store = Store.open({ kernels, dir, log: (l) => logLines.push(l) });
     expect(store.tables().map((t) => t.name)).toEqual(["L0_001.sst", "L0_002.sst"]);
     expect(text(store.getFromMemtable(utf8("c")))).toBe("3");
     expect(existsSync(join(dir, "L0_003.sst"))).toBe(false);
-    expect(lost(dir)).toEqual(["L0_005.sst", "L1_000.sst"]);
-    expect(readFileSync(join(dir, "lost", "L0_005.sst"), "utf8")).toBe("no flush can leave this one");
+    expect(existsSync(join(dir, "L1_005.sst"))).toBe(false);
+    expect(existsSync(join(dir, "MANIFEST-000009"))).toBe(false);
+    expect(lost(dir)).toEqual(["L1_000.sst"]);
+    expect(readFileSync(join(dir, "lost", "L1_000.sst"), "utf8")).toBe("no flush or compaction can leave this one");
     expect(files(dir).filter((f) => f.endsWith(".tmp"))).toEqual(["notes.tmp"]);
-    expect(logLines).toContain("recovery: L0_005.sst is not in the manifest; moved to lost/L0_005.sst");
-    expect((await store.flush()).name).toBe("L0_003.sst");
+    expect(logLines).toContain("recovery: L1_000.sst is not in the manifest; moved to lost/L1_000.sst");
+    expect(logLines).toContain("recovery: removing L1_005.sst (a flush or compaction cut short before its manifest edit)");
+    expect((await store.flush()).name).toBe("L0_003.sst"); // the numbers of the tables removed are free again
     await store.close();
   });
 
@@ -129,12 +134,14 @@ describe("repairStore", () => {
     const lines: string[] = [];
     const result = repairStore({ kernels, dir, report: (l) => lines.push(l) });
 
-    expect(result.manifest.tables.map((t) => t.name)).toEqual(["L0_001.sst", "L0_002.sst", "L0_008.sst", "L0_009.sst"]);
-    expect(result.manifest).toMatchObject({ nextTableNumber: 10, nextFileNumber: 93, logNumber: 93, lastSequence: 101 });
-    expect(readManifest(dir)).toEqual(result.manifest);
-    expect(lost(dir)).toEqual(["000090.log", "000091.log", "L0_007.sst", "MANIFEST", liveLog].sort());
+    expect(result.manifest.levels[0].map((t) => t.number)).toEqual([1, 2, 8, 9]);
+    expect(result.manifest).toMatchObject({ nextFileNumber: 10, logNumber: 93, lastSequence: 101 });
+    const written = readStoreManifest(dir)!;
+    expect(written.tables.map((t) => t.name)).toEqual(["L0_001.sst", "L0_002.sst", "L0_008.sst", "L0_009.sst"]);
+    expect(written.state).toMatchObject({ nextFileNumber: 10, logNumber: 93, lastSequence: 101 });
+    expect(lost(dir)).toEqual(["000090.log", "000091.log", "CURRENT", "L0_007.sst", "MANIFEST", "MANIFEST-000001", liveLog].sort());
     expect(readFileSync(join(dir, "lost", "MANIFEST"), "utf8")).toBe("damaged");
-    expect(files(dir)).toEqual(["L0_001.sst", "L0_002.sst", "L0_008.sst", "L0_009.sst", "MANIFEST"]);
+    expect(files(dir)).toEqual(["CURRENT", "L0_001.sst", "L0_002.sst", "L0_008.sst", "L0_009.sst", "MANIFEST-000001", "STATS"]);
     expect(lines).toContain("L0_002.sst.tmp: removed, a temporary file never renamed into place");
     expect(lines).toContain("000092.log: removed, an empty log");
     expect(lines.filter((l) => l.startsWith("000091.log:"))).toEqual([
@@ -142,23 +149,23 @@ describe("repairStore", () => {
       `000091.log: moved to lost/000091.log: ${notBatch.length} bytes and no write in them`,
     ]);
     expect(lines.find((l) => l.startsWith("000090.log:"))).toMatch(/^000090\.log: 2 writes -> L0_009\.sst, 2 entries, keys "a" to "d", largest sequence 101/);
-    expect(result.summary).toBe(`repaired ${dir}: 4 tables (2 kept, 2 from logs), 5 files moved to lost/, last sequence 101; MANIFEST written`);
+    expect(result.summary).toBe(`repaired ${dir}: 4 tables (2 kept, 2 from logs), 7 files moved to lost/, last sequence 101; CURRENT and a new manifest written`);
 
-    const store = Store.open({ kernels, dir }); // the lock was released
+    const store = Store.open({ kernels, dir, backgroundCompaction: false }); // the lock was released; the tables stay in level 0
     expect(store.lookup("L0_008.sst", utf8("c"))).toMatchObject({ found: true });
     expect(store.lookup("L0_009.sst", utf8("a"))).toMatchObject({ found: false, deleted: true });
     expect(text(store.lookup("L0_009.sst", utf8("d"))!.value)).toBe("4");
     await store.put(utf8("e"), utf8("5"));
     expect((await store.flush()).name).toBe("L0_010.sst");
     await store.close();
-    expect(readManifest(dir)!.lastSequence).toBe(102);
+    expect(readStoreManifest(dir)!.state.lastSequence).toBe(102);
   });
 
   test("refuses a directory with no store files, and one a store holds open", async () => {
     const empty = freshDir();
     writeFileSync(join(empty, "notes.txt"), "x");
     expect(() => repairStore({ kernels, dir: empty })).toThrow(RepairError);
-    expect(existsSync(join(empty, "MANIFEST"))).toBe(false);
+    expect(existsSync(join(empty, "CURRENT"))).toBe(false);
     expect(() => repairStore({ kernels, dir: join(empty, "nope") })).toThrow(`${join(empty, "nope")} is not a directory`);
     const dir = await twoTables();
     const store = Store.open({ kernels, dir });

@@ -35,7 +35,7 @@ const value = (t: number, i: number) => `v${t}.${i}`;
 
 /** A durable store of TABLES tables of 20 keys each (one data block each). */
 async function storeWithTables(maxOpenFiles: number): Promise<Store> {
-  const store = Store.open({ kernels: wasm, dir: freshDir(), maxOpenFiles });
+  const store = Store.open({ kernels: wasm, dir: freshDir(), maxOpenFiles, backgroundCompaction: false }); // the tables stay in level 0
   for (let t = 0; t < TABLES; t++) {
     for (let i = 0; i < 20; i++) await store.put(utf8(key(t, i)), utf8(value(t, i)));
     expect((await store.flush()).name).toBe(`L0_00${t + 1}.sst`);

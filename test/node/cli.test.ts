@@ -63,9 +63,14 @@ describe("serve flags", () => {
       blockCacheBytes: 8 * 1024 * 1024,
       maxOpenFiles: 1000,
       readAheadBytes: 64 * 1024 * 1024,
+      l0Trigger: 4,
+      levelBaseBytes: 10 * 1024 * 1024,
+      tableBytes: 2 * 1024 * 1024,
+      compaction: true,
     });
     const all = ["--data-dir", "/tmp/x", "--memtable-bytes", "1024", "--bits-per-key", "64", "--kernels", "js", "--wal-recovery-mode", "point-in-time"];
     all.push("--block-cache-bytes", "0", "--max-open-files", "10", "--read-ahead-bytes", "1");
+    all.push("--l0-trigger", "2", "--level-base-bytes", "65536", "--table-bytes", "4096", "--no-compaction");
     expect(parseServeArgs(all)).toEqual({
       dataDir: "/tmp/x",
       memtableBytes: 1024,
@@ -75,12 +80,16 @@ describe("serve flags", () => {
       blockCacheBytes: 0,
       maxOpenFiles: 10,
       readAheadBytes: 1,
+      l0Trigger: 2,
+      levelBaseBytes: 65536,
+      tableBytes: 4096,
+      compaction: false,
     });
     expect(parseServeArgs(["--memtable-bytes=2048"])).toMatchObject({ memtableBytes: 2048 });
     expect(parseServeArgs(["--kernels", "foo", "--help"])).toBe("help");
   });
 
-  test.each([[["--data-dir", ""]], [["--memtable-bytes", "0"]], [["--memtable-bytes", "-5"]], [["--memtable-bytes", "1e3"]], [["--memtable-bytes", String(2 ** 31)]], [["--bits-per-key", "65"]], [["--bits-per-key", " 7"]], [["--kernels", "WASM"]], [["--wal-recovery-mode", "lenient"]], [["--max-open-files", "9"]], [["--read-ahead-bytes", "0"]]])(
+  test.each([[["--data-dir", ""]], [["--memtable-bytes", "0"]], [["--memtable-bytes", "-5"]], [["--memtable-bytes", "1e3"]], [["--memtable-bytes", String(2 ** 31)]], [["--bits-per-key", "65"]], [["--bits-per-key", " 7"]], [["--kernels", "WASM"]], [["--wal-recovery-mode", "lenient"]], [["--max-open-files", "9"]], [["--read-ahead-bytes", "0"]], [["--l0-trigger", "0"]], [["--level-base-bytes", "0"]], [["--table-bytes", "1.5"]], [["--no-compaction=1"]]])(
     "%j is a UsageError",
     (args) => {
       expect(() => parseServeArgs(args)).toThrow(UsageError);

@@ -193,7 +193,7 @@ describe("real data through the node", () => {
   test("pipelined and interleaved in a durable store: each request sees every earlier one", async () => {
     const dir = mkdtempSync(join(tmpdir(), "wasm-lsm-protocol-data-"));
     try {
-      const node = NodeProcess.start(["--data-dir", dir]);
+      const node = NodeProcess.start(["--data-dir", dir, "--no-compaction"]); // tables stay where flushes put them
       const input = [INIT];
       const expected = [INIT_OK];
       const latest = new Map<string, string>();
@@ -310,7 +310,7 @@ describe("real data through the node", () => {
     // keys per KiB of MemTable as in the full run, so as many tables fill up in the background
     const keyCount = soakSize(1000, 4000);
     const flushEvery = keyCount / 4;
-    const node = NodeProcess.start(["--memtable-bytes", String(soakSize(16, 64) * 1024)]);
+    const node = NodeProcess.start(["--memtable-bytes", String(soakSize(16, 64) * 1024), "--no-compaction"]); // tables stay in level 0
     expect(await node.request(INIT)).toBe(INIT_OK);
     const keys = keyPool(random, keyCount);
     const value = (k: string, i: number) => `${i}:${k}:${"é日😀".repeat(1 + (i % 7))}`;

@@ -40,7 +40,7 @@ describe("end of input", () => {
     dirs.push(dir);
     const keys = Array.from({ length: 5000 }, (_, i) => `k${String(i).padStart(5, "0")}-${"日本".repeat(i % 4)}`);
     const value = (i: number) => `v${i}-${"x".repeat(i % 50)}`;
-    const run = await runBatch(["--data-dir", dir, "--memtable-bytes", String(32 * 1024)], [INIT, ...keys.map((key, i) => req("c1", 10 + i, "memtable_put", { key, value: value(i) }))]);
+    const run = await runBatch(["--data-dir", dir, "--memtable-bytes", String(32 * 1024), "--no-compaction"], [INIT, ...keys.map((key, i) => req("c1", 10 + i, "memtable_put", { key, value: value(i) }))]);
     expect(run.code).toBe(0);
     expect(run.lines).toHaveLength(keys.length + 1);
     expectMsgIds(run.lines);
@@ -54,7 +54,7 @@ describe("end of input", () => {
     expect(tables).toEqual(tables.map((_, i) => `L0_${String(i + 1).padStart(3, "0")}.sst`));
 
     // restart: each key is in exactly one place, the recovered MemTable or one table
-    const node = NodeProcess.start(["--data-dir", dir]);
+    const node = NodeProcess.start(["--data-dir", dir, "--no-compaction"]);
     expect(await node.request(INIT)).toBe(INIT_OK);
     expect(node.stderr).toContain(`(wasm kernels, ${tables.length} tables)`);
     const gets = await node.requestAll(keys.map((key, i) => req("c1", i, "memtable_get", { key })));

@@ -30,7 +30,7 @@ describe("PROTOCOL.md", () => {
 
   test("lists every error code and every serve flag", () => {
     for (const code of Object.values(ErrorCode)) expect(protocol, String(code)).toMatch(new RegExp(`^\\| ${code} \\|`, "m"));
-    const flags = [...SERVE_FLAGS_USAGE.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!);
+    const flags = [...SERVE_FLAGS_USAGE.matchAll(/^ {2}(--[a-z0-9-]+)/gm)].map((m) => m[1]!);
     expect(flags).toContain("--read-ahead-bytes");
     for (const flag of [...flags, "--help", "--version"]) expect(protocol, flag).toMatch(new RegExp(`^\\| (\`-h\`, )?\`${flag}[ \`]`, "m"));
   });

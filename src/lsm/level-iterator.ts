@@ -1,0 +1,110 @@
+// One internal iterator over a sorted level (levels 1..6: tables in key order, disjoint user-key
+// ranges): the tables one after another, each opened only when the iterator reaches it and
+// released when it leaves (LevelDB's two-level iterator over Version::LevelFileNumIterator). So a
+// scan over a level costs one child in the merging iterator, not one per table.
+
+import { compareBytes } from "../kernels/js.js";
+import type { InternalEntry, InternalIterator } from "./internal-iterator.js";
+import { findTable, userKeyOf, type TableMeta } from "./version.js";
+
+/** An open table's iterator, and what gives the table back (to the table cache). */
+export interface OpenedTable {
+  readonly iterator: InternalIterator;
+  readonly release: () => void;
+}
+
+const cmp = (a: Uint8Array, b: Uint8Array) => compareBytes(a, 0, a.length, b, 0, b.length);
+
+export class LevelIterator implements InternalIterator {
+  private index = -1; // the table open, or -1
+  private current: OpenedTable | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly tables: readonly TableMeta[],
+    private readonly open: (table: TableMeta) => OpenedTable,
+  ) {}
+
+  first(): InternalEntry | null {
+    return this.forwardFrom(0, (it) => it.first());
+  }
+
+  last(): InternalEntry | null {
+    return this.backwardFrom(this.tables.length - 1, (it) => it.last());
+  }
+
+  seekGE(key: Uint8Array, sequence?: number): InternalEntry | null {
+    return this.forwardFrom(findTable(this.tables, key), (it) => it.seekGE(key, sequence));
+  }
+
+  seekLT(key: Uint8Array, sequence?: number): InternalEntry | null {
+    // the last table whose smallest user key is at or before key may hold an entry before it
+    let i = findTable(this.tables, key);
+    if (i >= this.tables.length || cmp(userKeyOf(this.tables[i].smallest), key) > 0) i--;
+    return this.backwardFrom(i, (it) => it.seekLT(key, sequence));
+  }
+
+  next(): InternalEntry | null {
+    if (this.current === null) return this.check(null);
+    return this.forwardFrom(this.index, (it) => it.next(), true);
+  }
+
+  prev(): InternalEntry | null {
+    if (this.current === null) return this.check(null);
+    return this.backwardFrom(this.index, (it) => it.prev(), true);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.drop();
+  }
+
+  /** From table i on, the first entry `move` lands on (then each next table's first). */
+  private forwardFrom(i: number, move: (it: InternalIterator) => InternalEntry | null, stay = false): InternalEntry | null {
+    this.check(null);
+    for (; i < this.tables.length; i++, move = (it) => it.first()) {
+      const it = stay && i === this.index ? this.current!.iterator : this.openAt(i);
+      stay = false;
+      const e = move(it);
+      if (e !== null) return e;
+    }
+    this.drop();
+    return null;
+  }
+
+  private backwardFrom(i: number, move: (it: InternalIterator) => InternalEntry | null, stay = false): InternalEntry | null {
+    this.check(null);
+    for (; i >= 0; i--, move = (it) => it.last()) {
+      const it = stay && i === this.index ? this.current!.iterator : this.openAt(i);
+      stay = false;
+      const e = move(it);
+      if (e !== null) return e;
+    }
+    this.drop();
+    return null;
+  }
+
+  private openAt(i: number): InternalIterator {
+    if (this.index === i && this.current !== null) return this.current.iterator;
+    this.drop();
+    this.current = this.open(this.tables[i]);
+    this.index = i;
+    return this.current.iterator;
+  }
+
+  /** Closes the open table's iterator and gives the table back. */
+  private drop(): void {
+    const c = this.current;
+    this.current = null;
+    this.index = -1;
+    if (c === null) return;
+    c.iterator.close();
+    c.release();
+  }
+
+  private check<T>(v: T): T {
+    if (this.closed) throw new Error("level iterator used after close()");
+    return v;
+  }
+}
