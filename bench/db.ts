@@ -142,12 +142,15 @@ async function* runEngine(file: string, args: readonly string[]): AsyncGenerator
   if (status !== "") throw new Error(`${status}: ${stderr.trim().split("\n").slice(-3).join(" / ")}`);
 }
 
+/** A read that found other than db-data.ts says: fatal, unlike an engine that fails to run. */
+class WrongReadError extends Error {}
+
 /** Throws unless a read workload found exactly what db-data.ts says. */
 function verify(impl: string, w: string, line: Line, o: DbOptions): void {
   const want = w === "readrandom" ? expectedReads(o.n, o.reads) : w === "readmissing" ? { found: 0, sum: 0 } : w === "seekrandom" ? expectedSeeks(o.n, o.reads) : null;
   if (want === null) return;
   if (line.found !== want.found || line.sum !== want.sum) {
-    throw new Error(`${w} / ${impl}: found ${line.found} entries (sum ${line.sum}), expected ${want.found} (sum ${want.sum})`);
+    throw new WrongReadError(`${w} / ${impl}: found ${line.found} entries (sum ${line.sum}), expected ${want.found} (sum ${want.sum})`);
   }
 }
 
@@ -222,6 +225,7 @@ async function measureEngine(e: Engine, native: NativeProgram | null, root: stri
       o.write(` ${s} ${Math.round(rows[rows.length - 1].ops_per_s).toLocaleString("en-US")}/s`);
     }
   } catch (err) {
+    if (err instanceof WrongReadError) throw err;
     const reason = `failed: ${err instanceof Error ? err.message : String(err)}`;
     o.write(` ${reason}`);
     for (const w of selected.filter((x) => !done.has(x))) skips.push({ workload: w, impl: e.impl, reason });
