@@ -1,4 +1,5 @@
-// The native peers of the table workloads: bench/native/table_bench.cc, compiled on first use with
+// The native peers of the table workloads (bench/native/table_bench.cc) and of the database
+// workloads (bench/native/db_bench.cc), each compiled on first use with
 // the system's g++ against Debian's libleveldb-dev and librocksdb-dev, and cached in the OS temp
 // directory under a hash of the source and the command (so an edit recompiles). When a library is
 // missing the program is built without it, and when neither links the native cases are skipped;
@@ -11,7 +12,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const SOURCE = join("bench", "native", "table_bench.cc");
+/** The native programs, each one source file in bench/native/. */
+export type NativeName = "table_bench" | "db_bench";
+const sourceOf = (name: NativeName) => join("bench", "native", `${name}.cc`);
 const FLAGS = ["-O2", "-std=c++17"];
 const LIBS = { leveldb: ["-lleveldb"], rocksdb: ["-lrocksdb"], common: ["-lsnappy", "-lpthread"] };
 
@@ -35,13 +38,14 @@ export interface NativeStatus {
   readonly message: string;
 }
 
-function findSource(): string {
+function findSource(name: NativeName): string {
+  const source = sourceOf(name);
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++) {
-    if (existsSync(join(dir, SOURCE))) return join(dir, SOURCE);
+    if (existsSync(join(dir, source))) return join(dir, source);
     dir = dirname(dir);
   }
-  throw new Error(`${SOURCE} not found above ${fileURLToPath(import.meta.url)}`);
+  throw new Error(`${source} not found above ${fileURLToPath(import.meta.url)}`);
 }
 
 function compile(source: string, out: string, args: readonly string[]): string | null {
@@ -69,8 +73,8 @@ function info(path: string): NativeProgram {
 }
 
 /** Compiles the program (or finds it compiled); `write` gets progress and the reasons for skips. */
-export function nativeProgram(write: (text: string) => void): NativeStatus {
-  const source = findSource();
+export function nativeProgram(write: (text: string) => void, name: NativeName = "table_bench"): NativeStatus {
+  const source = findSource(name);
   const text = readFileSync(source);
   const dir = join(tmpdir(), "wasm-lsm-bench");
   mkdirSync(dir, { recursive: true });
@@ -78,7 +82,7 @@ export function nativeProgram(write: (text: string) => void): NativeStatus {
   for (const v of VARIANTS) {
     const args = [...v.defines, ...v.link, ...LIBS.common];
     const hash = createHash("sha256").update(text).update(JSON.stringify([FLAGS, args])).digest("hex").slice(0, 16);
-    const out = join(dir, `table_bench-${hash}`);
+    const out = join(dir, `${name}-${hash}`);
     if (!existsSync(out)) {
       write(`compiling ${source} (${v.libs.join(" + ")}) into ${out}\n`);
       const err = compile(source, out, args);
@@ -94,6 +98,6 @@ export function nativeProgram(write: (text: string) => void): NativeStatus {
   }
   return {
     program: null,
-    message: `native LevelDB and RocksDB skipped: could not compile ${SOURCE} (needs g++, libleveldb-dev, librocksdb-dev, libsnappy-dev): ${failures.join("; ")}`,
+    message: `native LevelDB and RocksDB skipped: could not compile ${sourceOf(name)} (needs g++, libleveldb-dev, librocksdb-dev, libsnappy-dev): ${failures.join("; ")}`,
   };
 }

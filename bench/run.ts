@@ -1,15 +1,17 @@
 // The kernel microbenchmarks (ARCHITECTURE.md "The WebAssembly boundary"): named workloads run on the
 // wasm kernels, their JS twin and the npm peers, all on the same data. Progress goes to stderr, the
 // table to stdout, and --json FILE writes the results with a description of the machine. The
-// table workloads (tables.ts) build and read whole tables, ours and native LevelDB's and RocksDB's.
+// table workloads (tables.ts) build and read whole tables, ours and native LevelDB's and RocksDB's;
+// the database workloads (db.ts) run db_bench-style fills and reads on whole databases.
 //
-//   npm run build && npm run bench -- [--quick] [--json FILE] [--only NAME,..] [--impls IMPL,..]
-//                                     [--runs N] [--keys N] [--table-n N,..]
+//   npm run build && npm run bench -- [--quick] [--json FILE] [--only NAME,..|db] [--impls IMPL,..]
+//                                     [--runs N] [--keys N] [--table-n N,..] [--db-n N] [--db-window N] [--db-sync]
 
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { Dataset } from "./data.js";
+import { DB_WORKLOADS, dbTables, dbTargetLines, runDbWorkloads, type DbRow, type DbSkip } from "./db.js";
 import { runWorkload } from "./measure.js";
 import type { Measurement, TimingOptions } from "./measure.js";
 import { LINE_LOOP_IMPL, NODE_WORKLOADS, nodeTargetLines, runNodeWorkloads, type NodeRow } from "./node.js";
@@ -25,7 +27,10 @@ const USAGE = `usage: npm run bench -- [options]
   --impls IMPL,..    run only these implementations (wasm, js, peers, or a peer's name)
   --runs N           timed runs per case (default 7, quick 3)
   --keys N           keys in the data set (default 1000000, quick 100000)
-  --table-n N,..     entries in the table workloads' tables (default 50000,1000000, quick 50000)`;
+  --table-n N,..     entries in the table workloads' tables (default 50000,1000000, quick 50000)
+  --db-n N           entries in the database workloads (default 1000000, quick 100000); --only db runs them alone
+  --db-window N      puts and deletes in flight at once on the Node engines (default 256)
+  --db-sync          sync=true writes on native LevelDB, RocksDB and classic-level too (ours are always durable)`;
 
 interface Config {
   readonly keys: number;
@@ -43,15 +48,18 @@ interface Config {
   /** Entries in the table workloads' tables, and point lookups per run of theirs. */
   readonly tableSizes: readonly number[];
   readonly tableLookups: number;
+  /** Entries in the database workloads (gets and seeks per read workload too), and writes in flight on the Node engines. */
+  readonly dbN: number;
+  readonly dbWindow: number;
 }
 
 const FULL: Config = {
   keys: 1_000_000, runs: 7, warmups: 1, warmupMs: 1000, crcOps: 16_384, maxRunMs: 2000, tableSizes: [50_000, 1_000_000], tableLookups: 200_000,
-  nodePuts: 200_000, nodePutRounds: 3, nodeLookups: 100_000, nodeBigFlush: true,
+  nodePuts: 200_000, nodePutRounds: 3, nodeLookups: 100_000, nodeBigFlush: true, dbN: 1_000_000, dbWindow: 256,
 };
 const QUICK: Config = {
   keys: 100_000, runs: 3, warmups: 1, warmupMs: 300, crcOps: 2048, maxRunMs: 1000, tableSizes: [50_000], tableLookups: 200_000,
-  nodePuts: 20_000, nodePutRounds: 1, nodeLookups: 20_000, nodeBigFlush: false,
+  nodePuts: 20_000, nodePutRounds: 1, nodeLookups: 20_000, nodeBigFlush: false, dbN: 100_000, dbWindow: 256,
 };
 
 interface Row extends Measurement {
@@ -72,6 +80,9 @@ function parse() {
       runs: { type: "string" },
       keys: { type: "string" },
       "table-n": { type: "string" },
+      "db-n": { type: "string" },
+      "db-window": { type: "string" },
+      "db-sync": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -89,15 +100,24 @@ function list(text: string | undefined): string[] | undefined {
   return text?.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
-function selectWorkloads(all: Workload[], only: string[] | undefined): { kernels: Workload[]; tables: TableWorkload[]; node: string[] } {
-  if (only === undefined) return { kernels: all, tables: [...TABLE_WORKLOADS], node: [...NODE_WORKLOADS] };
-  const known: string[] = [...all.map((w) => w.name), ...TABLE_WORKLOADS, ...NODE_WORKLOADS];
+interface Selected {
+  kernels: Workload[];
+  tables: TableWorkload[];
+  node: string[];
+  db: string[];
+}
+
+/** The workloads --only names; "db" stands for every database workload. */
+function selectWorkloads(all: Workload[], only: string[] | undefined): Selected {
+  if (only === undefined) return { kernels: all, tables: [...TABLE_WORKLOADS], node: [...NODE_WORKLOADS], db: [...DB_WORKLOADS] };
+  const known: string[] = [...all.map((w) => w.name), ...TABLE_WORKLOADS, ...NODE_WORKLOADS, ...DB_WORKLOADS, "db"];
   const unknown = only.filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown workload ${unknown.join(", ")}; known: ${known.join(", ")}`);
   return {
     kernels: all.filter((w) => only.includes(w.name)),
     tables: TABLE_WORKLOADS.filter((w) => only.includes(w)),
     node: NODE_WORKLOADS.filter((w) => only.includes(w)),
+    db: DB_WORKLOADS.filter((w) => only.includes(w) || only.includes("db")),
   };
 }
 
@@ -173,7 +193,10 @@ async function main(): Promise<void> {
   }
   const base = args.quick ? QUICK : FULL;
   const tableSizes = list(args["table-n"])?.map((t) => positiveInt(t, "table-n", 0)) ?? base.tableSizes;
-  const config: Config = { ...base, keys: positiveInt(args.keys, "keys", base.keys), runs: positiveInt(args.runs, "runs", base.runs), tableSizes };
+  const config: Config = {
+    ...base, keys: positiveInt(args.keys, "keys", base.keys), runs: positiveInt(args.runs, "runs", base.runs), tableSizes,
+    dbN: positiveInt(args["db-n"], "db-n", base.dbN), dbWindow: positiveInt(args["db-window"], "db-window", base.dbWindow),
+  };
   const write = (text: string) => void process.stderr.write(text);
   const timing: TimingOptions = { ...config, write };
   const data = new Dataset(config.keys);
@@ -190,10 +213,12 @@ async function main(): Promise<void> {
     kernels: ["wasm", "js"].filter((impl) => include({ impl, kind: impl as Case["kind"] })),
   });
   rows.push(...nodeRows.map((r) => nodeRow(r, nodeRows)));
+  const dbOptions = { n: config.dbN, reads: config.dbN, window: config.dbWindow, sync: args["db-sync"] };
+  const db = await runDbWorkloads(selected.db, { ...dbOptions, write, include: (impl, kind) => include({ impl, kind }) });
   write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const m = machine();
   console.log(`# ${m.cpu} x${m.cores}, ${m.platform}, node ${m.node}; ${config.keys} keys, median of ${config.runs} runs`);
-  console.log(table(rows));
+  if (rows.length > 0) console.log(table(rows));
   if (rows.some((r) => r.reduced_from !== undefined)) {
     console.log(`# "ops cut": a peer so slow that one run of all ops would take over ${config.maxRunMs} ms ran on fewer`);
   }
@@ -206,11 +231,24 @@ async function main(): Promise<void> {
     console.log("# node workloads: the built CLI in a child process, requests pipelined over stdio; RSS from /proc (VmHWM)");
     for (const line of nodeTargetLines(nodeRows)) console.log(line);
   }
+  if (db.rows.length > 0 || db.skipped.length > 0) printDb(db.rows, db.skipped, db.message, dbOptions);
   if (args.json !== undefined) {
-    writeFileSync(args.json, JSON.stringify({ machine: m, config: { ...config, quick: args.quick }, results: rows }, null, 2) + "\n");
+    const results: (Row | DbRow)[] = [...rows, ...db.rows];
+    const dbSkipped = db.skipped.length === 0 ? {} : { db_skipped: db.skipped };
+    writeFileSync(args.json, JSON.stringify({ machine: m, config: { ...config, quick: args.quick, dbSync: args["db-sync"] }, results, ...dbSkipped }, null, 2) + "\n");
     write(`wrote ${args.json}\n`);
   }
 }
+
+function printDb(rows: readonly DbRow[], skipped: readonly DbSkip[], message: string, o: { n: number; reads: number; window: number; sync: boolean }): void {
+  console.log(`\n# database workloads (db_bench style): every engine in a process of its own, one after the other; ${DB_CACHE_NOTE}`);
+  console.log(`# writes: natives one at a time, ${o.sync ? "sync=true" : "sync=false"}; classic-level ${o.sync ? "sync=true" : "sync=false"} and ours (durable: fsynced group commit) with ${o.window} in flight, so their put latency includes waiting behind the others`);
+  if (message !== "") console.log(`# ${message}`);
+  console.log(dbTables(rows, skipped, o));
+  for (const line of dbTargetLines(rows)) console.log(line);
+}
+
+const DB_CACHE_NOTE = "8 MiB block cache, 10 bits/key Bloom filter, no compression everywhere; write amp = disk bytes written (/proc/PID/io write_bytes, until they settle) / key+value bytes put; space amp = bytes in the directory after a full compaction / live key+value bytes";
 
 main().catch((e: unknown) => {
   process.stderr.write(`\nbench: ${e instanceof Error ? e.message : String(e)}\n`);
