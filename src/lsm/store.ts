@@ -699,7 +699,9 @@ export class Store {
     };
     this.lastFlushStart = Date.now();
     const p = this.writeFrozen().catch(failed).finally(() => {
-      if (this.flushing === p) this.flushing = null;
+      if (this.flushing !== p) return;
+      this.flushing = null;
+      this.maybeFlushInBackground(); // the MemTable may have filled up while this one was written
     });
     this.flushing = p;
     return p;

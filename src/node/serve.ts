@@ -22,7 +22,8 @@ import { Store } from "../lsm/store.js";
 import { coreHandlers } from "./handlers.js";
 import type { NodeOptions } from "./options.js";
 import { OutputClosedError, runNode } from "./server.js";
-import { CONCURRENT_TYPES, storeHandlers } from "./store-handlers.js";
+import { lsmHandlers } from "./lsm-handlers.js";
+import { CONCURRENT_TYPES, storeHandlers, type ClientWrites } from "./store-handlers.js";
 
 export interface ServeIO {
   readonly input: Readable;
@@ -45,7 +46,8 @@ export async function serveStore(options: NodeOptions, io: ServeIO): Promise<num
   io.log(`${store.durable ? "durable" : "ephemeral"} store in ${store.dir} (${options.kernels} kernels, ${store.tables().length} tables)`);
   const stopOnSignals = closeOnSignals(store, io.log);
   try {
-    const handlers = { ...coreHandlers, ...storeHandlers(store, kernels) };
+    const writes: ClientWrites = { count: 0, referenceLoaded: false };
+    const handlers = { ...coreHandlers, ...storeHandlers(store, kernels, writes), ...lsmHandlers(store, writes) };
     await runNode({ input: io.input, output: io.output, log: io.log, handlers, concurrent: CONCURRENT_TYPES, options });
     return EXIT_SERVED;
   } catch (err) {

@@ -16,8 +16,8 @@ import { MAX_MEMTABLE_BYTES } from "./options.js";
 import { ErrorCode, ProtocolError, type RequestBody } from "./protocol.js";
 
 
-/** Request types whose work may overlap (server.ts): puts, so that they share fsyncs. */
-export const CONCURRENT_TYPES: ReadonlySet<string> = new Set(["memtable_put"]);
+/** Request types whose work may overlap (server.ts): puts and deletes, so that they share fsyncs. */
+export const CONCURRENT_TYPES: ReadonlySet<string> = new Set(["memtable_put", "memtable_delete"]);
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
@@ -26,7 +26,7 @@ const text = new TextDecoder();
 const TRANSIENT = new Set(["ENOSPC", "EDQUOT", "EMFILE", "ENFILE", "EAGAIN", "EBUSY", "EIO", "EROFS"]);
 
 /** Runs store work, turning its failures into protocol errors. */
-async function storeCall<T>(what: string, work: () => T | Promise<T>): Promise<T> {
+export async function storeCall<T>(what: string, work: () => T | Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
@@ -35,7 +35,7 @@ async function storeCall<T>(what: string, work: () => T | Promise<T>): Promise<T
 }
 
 /** A store failure as the protocol error it maps to; anything unexpected as itself (error 13). */
-function storeError(what: string, err: unknown): unknown {
+export function storeError(what: string, err: unknown): unknown {
   if (err instanceof ProtocolError) return err;
   if (err instanceof CorruptionError) return new ProtocolError(ErrorCode.CORRUPTION, err.message);
   const code = (err as NodeJS.ErrnoException).code;
@@ -51,8 +51,17 @@ const putFailed = (err: unknown) => {
   throw storeError("memtable_put", err);
 };
 
-export function storeHandlers(store: Store, kernels: Kernels): HandlerTable {
-  let clientWrites = 0;
+/**
+ * What the node knows of who wrote to its store: an ephemeral store no client has written to, and
+ * that holds no reference data yet, gets the reference data its first flush or lsm_* request needs.
+ */
+export interface ClientWrites {
+  count: number;
+  /** The reference tree or workload was loaded: no more invented data. */
+  referenceLoaded: boolean;
+}
+
+export function storeHandlers(store: Store, kernels: Kernels, writes: ClientWrites = { count: 0, referenceLoaded: false }): HandlerTable {
 
   const flush: Handler = async (body, ctx) => {
     const size = optionalInt(body, "memtable_size_bytes", 0, MAX_MEMTABLE_BYTES);
@@ -61,7 +70,7 @@ export function storeHandlers(store: Store, kernels: Kernels): HandlerTable {
       // "empty" as "no client has written": the course's flushes on a fresh node each get it, and
       // data is never invented next to real writes (a flush just after a background flush would
       // otherwise find the MemTable empty and add the workload beside them).
-      if (!store.durable && clientWrites === 0) {
+      if (!store.durable && writes.count === 0 && !writes.referenceLoaded) {
         const target = size ?? store.memtableBytes;
         const loaded = await loadReferenceWorkload(store, target);
         ctx.log(`sstable_flush: empty ephemeral MemTable: loaded the reference workload of ${target} bytes (${loaded} ${loaded === 1 ? "entry" : "entries"}, user:0.. and user:42 = Alice)`);
@@ -88,7 +97,7 @@ export function storeHandlers(store: Store, kernels: Kernels): HandlerTable {
   const put: Handler = (body) => {
     const key = requireKey(body);
     const value = requireValue(body);
-    clientWrites++;
+    writes.count++;
     let written: Promise<void>;
     try {
       if (store.putSync(key, value)) return PUT_OK; // an ephemeral store: no promise per put
