@@ -475,7 +475,7 @@ export class Store {
     this.checkOpen();
     if (this.active.versions > 0 || this.frozen !== null) await this.flush();
     await this.exclusive(async () => {
-      const deepest = this.version.deepestLevel();
+      const deepest = Math.max(1, this.version.deepestLevel()); // level 0 always moves down (LevelDB's CompactRange)
       for (let level = 0; level < deepest; level++) {
         const c = manualCompaction(this.version, this.shape, level, start ?? null, end ?? null);
         if (c !== null) await this.runCompaction(c);

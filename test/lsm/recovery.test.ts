@@ -2,12 +2,14 @@
 // it recognises; and repairStore (src/lsm/repair.ts) on hand-made directories. The same symptoms
 // through the built CLI are in test/crash/repair.test.ts.
 
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { LockedError } from "../../src/lsm/lock.js";
 import { readStoreManifest } from "../../src/lsm/manifest.js";
 import { MissingManifestError } from "../../src/lsm/missing-manifest-error.js";
+import { writeLegacyManifest } from "../../src/lsm/legacy-manifest.js";
+import { nodeEnv } from "../../src/io/node-env.js";
 import { RepairError, repairStore } from "../../src/lsm/repair.js";
 import { logNumberOf, parseTableName, Store } from "../../src/lsm/store.js";
 import { encodeBatch, LogWriter } from "../../src/lsm/wal.js";
@@ -117,6 +119,26 @@ describe("start-up removes only what is provably garbage", () => {
     expect(["1.log", "0000001.log", "99999999999999999.log", "000001.log.tmp", "2 copy.log"].map(logNumberOf)).toEqual([null, null, null, null, null]);
     expect(parseTableName("L2_1000.sst")).toEqual({ level: 2, number: 1000 });
     expect(["L0_1.sst", "L0_0001.sst", "L00_001.sst", "L0_99999999999999999.sst"].map(parseTableName)).toEqual([null, null, null, null]);
+  });
+});
+
+describe("a store of wasm-lsm 0.1 (its JSON MANIFEST)", () => {
+  test("is upgraded on open, durably: a manifest of edits holding its tables at level 0, then the JSON MANIFEST removed", async () => {
+    const dir = await twoTables(); // L0_001.sst (a), L0_002.sst (b), c in the live log
+    const log = readdirSync(dir).find((f) => logNumberOf(f) !== null)!;
+    for (const f of readdirSync(dir)) if (f === "CURRENT" || f.startsWith("MANIFEST") || f === "STATS") rmSync(join(dir, f));
+    const tables = ["L0_001.sst", "L0_002.sst"].map((name, i) => ({ name, level: 0, number: i + 1, entries: 1, fileSize: statSync(join(dir, name)).size, tailSize: 0, filterBits: 512 }));
+    writeLegacyManifest(nodeEnv, dir, { version: 1, logNumber: logNumberOf(log)!, nextFileNumber: logNumberOf(log)! + 1, nextTableNumber: 3, lastSequence: 2, tables }, true);
+    const lines: string[] = [];
+    const store = Store.open({ kernels, dir, log: (l) => lines.push(l) });
+    expect(lines).toContain("recovery: upgraded the 0.1 MANIFEST (2 tables) to MANIFEST-000001");
+    expect(files(dir).filter((f) => f.includes("MANIFEST") || f === "CURRENT")).toEqual(["CURRENT", "MANIFEST-000001"]);
+    expect(["a", "b", "c"].map((k) => text(store.get(utf8(k))))).toEqual(["1", "2", "3"]);
+    expect((await store.flush()).name).toBe("L0_003.sst");
+    await store.close();
+    const m = readStoreManifest(dir)!;
+    expect(m.tables.map((t) => t.name)).toEqual(["L0_001.sst", "L0_002.sst", "L0_003.sst"]);
+    expect(Buffer.from(m.state.levels[0].find((t) => t.number === 1)!.smallest.subarray(0, 1)).toString()).toBe("a"); // key ranges scanned
   });
 });
 
