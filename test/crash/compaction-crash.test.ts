@@ -210,7 +210,7 @@ describe("a durable node killed with SIGKILL while it compacts", () => {
     const t0 = performance.now();
     for (let i = 0; i < MANUAL_TRIALS; i++) {
       const r = rng(SEED * 1000 + 700 + i);
-      const plan: Plan = { kind: "manual", afterAcks: randInt(r, 200, 3000), delayMs: pick(r, [0, 1, 2, 5, 10, 20, 50]) };
+      const plan: Plan = { kind: "manual", afterAcks: randInt(r, 100, 1200), delayMs: pick(r, [0, 1, 2, 5, 10, 20, 50]) };
       failures.push(...(await trial(`manual ${i + 1}/${MANUAL_TRIALS} (seed ${SEED}, #${700 + i})`, plan, r)));
     }
     console.log(`manual compaction crash trials: ${MANUAL_TRIALS} in ${Math.round(performance.now() - t0)} ms; kills landed: ${[...counts].map(([k, n]) => `${k} ${n}`).join(", ")}`);
