@@ -29,6 +29,11 @@ export interface DbIteratorOptions {
   readonly gte?: Uint8Array;
   /** Upper bound, exclusive. */
   readonly lt?: Uint8Array;
+  /**
+   * Called once, by close(): what the iterator holds beyond its internal iterator is let go there
+   * (a store's iterator holds its version, so a compaction's inputs stay on disk until then).
+   */
+  readonly onClose?: () => void;
 }
 
 const FORWARD = 1;
@@ -50,8 +55,10 @@ export class DbIterator {
   private savedKey = new Uint8Array(0); // the key shown (a copy)
   private savedValue = new Uint8Array(0); // reverse only: the value shown (a copy)
   private closed = false;
+  private readonly onClose: (() => void) | null;
 
   constructor(private readonly internal: InternalIterator, options: DbIteratorOptions = {}) {
+    this.onClose = options.onClose ?? null;
     this.snapshot = options.snapshot ?? LATEST;
     this.gte = options.gte ?? null;
     this.lt = options.lt ?? null;
@@ -110,6 +117,7 @@ export class DbIterator {
     this.closed = true;
     this.valid = false;
     this.internal.close();
+    this.onClose?.();
   }
 
   /**
