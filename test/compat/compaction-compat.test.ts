@@ -257,9 +257,6 @@ describe("tables compacted from LevelDB-written inputs", () => {
       expect(store.levelInfo()[0].tables).toBe(all.length);
       // read before compaction: the merge over LevelDB's tables is already right
       expectSameLines(storeContents(store), want, "the store over LevelDB's tables, before compaction");
-      // compactRange alone leaves a store whose tables are all on level 0 as it is (the test
-      // below), so level 0 is compacted into level 1 first
-      await store.compactLevel(0);
       await store.compactRange();
       const info = store.levelInfo();
       expect(info[0].tables).toBe(0);
@@ -292,10 +289,9 @@ describe("tables compacted from LevelDB-written inputs", () => {
 
 describe("compactRange over a store whose tables are all on level 0", () => {
   // LevelDB's DBImpl::CompactRange (db/db_impl.cc) compacts levels 0 .. max(1, deepest level with
-  // files overlapping the range) - 1, so level 0 always goes down to level 1. Store.compactRange
-  // loops to version.deepestLevel(), which is 0 here: nothing is compacted. Marked as failing
-  // until store.ts takes max(1, deepest); then this line's `.fails` must go.
-  test.fails("moves every table off level 0", async () => {
+  // files overlapping the range) - 1, so level 0 always goes down to level 1 (it once looped to the
+  // deepest level only, 0 here, and compacted nothing).
+  test("moves every table off level 0", async () => {
     const dir = join(work, "l0-only");
     const store = Store.open({ kernels, dir, memtableBytes: 8 * 1024, levels: SHAPE, backgroundCompaction: false });
     try {
