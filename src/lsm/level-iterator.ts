@@ -26,32 +26,32 @@ export class LevelIterator implements InternalIterator {
   ) {}
 
   first(): InternalEntry | null {
-    return this.forwardFrom(0, (it) => it.first());
+    return this.landFrom(0, 1, (it) => it.first());
   }
 
   last(): InternalEntry | null {
-    return this.backwardFrom(this.tables.length - 1, (it) => it.last());
+    return this.landFrom(this.tables.length - 1, -1, (it) => it.last());
   }
 
   seekGE(key: Uint8Array, sequence?: number): InternalEntry | null {
-    return this.forwardFrom(findTable(this.tables, key), (it) => it.seekGE(key, sequence));
+    return this.landFrom(findTable(this.tables, key), 1, (it) => it.seekGE(key, sequence));
   }
 
   seekLT(key: Uint8Array, sequence?: number): InternalEntry | null {
     // the last table whose smallest user key is at or before key may hold an entry before it
     let i = findTable(this.tables, key);
     if (i >= this.tables.length || cmp(userKeyOf(this.tables[i].smallest), key) > 0) i--;
-    return this.backwardFrom(i, (it) => it.seekLT(key, sequence));
+    return this.landFrom(i, -1, (it) => it.seekLT(key, sequence));
   }
 
   next(): InternalEntry | null {
     if (this.current === null) return this.check(null);
-    return this.forwardFrom(this.index, (it) => it.next(), true);
+    return this.landFrom(this.index, 1, (it) => it.next());
   }
 
   prev(): InternalEntry | null {
     if (this.current === null) return this.check(null);
-    return this.backwardFrom(this.index, (it) => it.prev(), true);
+    return this.landFrom(this.index, -1, (it) => it.prev());
   }
 
   close(): void {
@@ -60,25 +60,15 @@ export class LevelIterator implements InternalIterator {
     this.drop();
   }
 
-  /** From table i on, the first entry `move` lands on (then each next table's first). */
-  private forwardFrom(i: number, move: (it: InternalIterator) => InternalEntry | null, stay = false): InternalEntry | null {
+  /**
+   * From table i on, in `step`'s direction (+1 forward, -1 back), the first entry `move` lands on;
+   * then each following table's first (forward) or last (back) entry. Table i may be the one open.
+   */
+  private landFrom(i: number, step: 1 | -1, move: (it: InternalIterator) => InternalEntry | null): InternalEntry | null {
     this.check(null);
-    for (; i < this.tables.length; i++, move = (it) => it.first()) {
-      const it = stay && i === this.index ? this.current!.iterator : this.openAt(i);
-      stay = false;
-      const e = move(it);
-      if (e !== null) return e;
-    }
-    this.drop();
-    return null;
-  }
-
-  private backwardFrom(i: number, move: (it: InternalIterator) => InternalEntry | null, stay = false): InternalEntry | null {
-    this.check(null);
-    for (; i >= 0; i--, move = (it) => it.last()) {
-      const it = stay && i === this.index ? this.current!.iterator : this.openAt(i);
-      stay = false;
-      const e = move(it);
+    const onward = step === 1 ? (it: InternalIterator) => it.first() : (it: InternalIterator) => it.last();
+    for (; i >= 0 && i < this.tables.length; i += step, move = onward) {
+      const e = move(this.openAt(i));
       if (e !== null) return e;
     }
     this.drop();
