@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The native programs, each one source file in bench/native/. */
+/** The native programs, each one source file in bench/native/ (with the shared bench/native/measure.h). */
 export type NativeName = "table_bench" | "db_bench";
 const sourceOf = (name: NativeName) => join("bench", "native", `${name}.cc`);
 const FLAGS = ["-O2", "-std=c++17"];
@@ -75,7 +75,7 @@ function info(path: string): NativeProgram {
 /** Compiles the program (or finds it compiled); `write` gets progress and the reasons for skips. */
 export function nativeProgram(write: (text: string) => void, name: NativeName = "table_bench"): NativeStatus {
   const source = findSource(name);
-  const text = readFileSync(source);
+  const text = Buffer.concat([readFileSync(source), readFileSync(join(dirname(source), "measure.h"))]); // the shared header too
   const dir = join(tmpdir(), "wasm-lsm-bench");
   mkdirSync(dir, { recursive: true });
   const failures: string[] = [];

@@ -61,6 +61,8 @@
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/version.h>
+
+#include "measure.h"
 #endif
 
 // ---- The data (bench/db-data.ts has the same definitions) ----
@@ -72,14 +74,6 @@ static const uint32_t VALUE_SEED = 0xdb5eedu;
 static const int SEEK_ENTRIES = 11;
 enum Salt : uint32_t { FILLRANDOM = 1, OVERWRITE = 2, READRANDOM = 3, READMISSING = 4, SEEKRANDOM = 5, DELETERANDOM = 6 };
 
-static inline uint32_t fmix32(uint32_t h) {
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
-  return h;
-}
 
 /** Key number `number` (2i present, 2i + 1 missing) as 16 zero-padded decimal digits. */
 static void make_key(char* out, uint64_t number) {
@@ -114,31 +108,8 @@ static inline uint32_t first_word(const char* v) {
 
 // ---- Measuring ----
 
-static uint64_t now_ns() {
-  using namespace std::chrono;
-  return static_cast<uint64_t>(duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count());
-}
 
-static void check(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error(what);
-}
 
-/** A field of a /proc file ("VmHWM:" in status, "write_bytes:" in io), or -1. */
-static long long proc_field(const char* file, const char* name) {
-  FILE* f = std::fopen(file, "r");
-  if (f == nullptr) return -1;
-  char line[256];
-  long long v = -1;
-  const size_t len = std::strlen(name);
-  while (std::fgets(line, sizeof line, f) != nullptr) {
-    if (std::strncmp(line, name, len) == 0) {
-      v = std::atoll(line + len);
-      break;
-    }
-  }
-  std::fclose(f);
-  return v;
-}
 
 struct Io {
   long long write_bytes, wchar, cancelled;
@@ -155,8 +126,6 @@ static void reset_peak_rss() {
   std::fclose(f);
 }
 
-static long long peak_rss_bytes() { return proc_field("/proc/self/status", "VmHWM:") * 1024; }
-static long long rss_bytes() { return proc_field("/proc/self/status", "VmRSS:") * 1024; }
 
 /**
  * Waits until the disk writes of the background work a fill left (flushes, compactions) stop: until

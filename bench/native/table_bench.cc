@@ -52,6 +52,8 @@
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/version.h>
+
+#include "measure.h"
 #endif
 
 // ---- The data (bench/table-data.ts has the same definitions) ----
@@ -63,14 +65,6 @@ static const int VALUE_BYTES = 64;
 static const int TRAILER_BYTES = 8;
 static const uint64_t KEY_STEP = 2;  // present keys are even numbers, absent keys the odd ones between
 
-static inline uint32_t fmix32(uint32_t h) {
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
-  return h;
-}
 
 static void put_user_key(char* out, uint64_t number) {
   char buf[32];
@@ -126,39 +120,8 @@ static inline uint64_t load_u64(const char* p) {
 
 // ---- Measuring ----
 
-static double now_ns() {
-  using namespace std::chrono;
-  return static_cast<double>(duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count());
-}
 
-/**
- * VmHWM, the peak RSS of this process image. Not getrusage's ru_maxrss: Linux carries that over
- * exec from the parent that forked us, so a child of a big parent would report the parent's peak.
- */
-static long peak_rss_bytes() {
-  FILE* f = std::fopen("/proc/self/status", "r");
-  if (f == nullptr) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss * 1024L;
-  }
-  char line[256];
-  long kb = 0;
-  while (std::fgets(line, sizeof line, f) != nullptr) {
-    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
-  }
-  std::fclose(f);
-  return kb * 1024L;
-}
 
-static long current_rss_bytes() {
-  long pages = 0, resident = 0;
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-  std::fclose(f);
-  return resident * sysconf(_SC_PAGESIZE);
-}
 
 struct Args {
   std::map<std::string, std::string> kv;
@@ -182,7 +145,6 @@ static std::string json_escape(const std::string& s) {
   return out;
 }
 
-static void check(bool ok, const std::string& what);
 
 /**
  * Runs a case under the protocol bench/tables.ts speaks (the same as table-child.ts): warm up (at
@@ -193,7 +155,7 @@ static void check(bool ok, const std::string& what);
  */
 template <typename Run>
 static void serve(const Args& a, uint64_t ops, Run run, const std::function<void()>& before, const std::function<std::string()>& facts) {
-  const long base_rss = current_rss_bytes();
+  const long base_rss = rss_bytes();
   bool first = true;
   uint64_t checksum = 0;
   auto once = [&]() -> double {
@@ -232,9 +194,6 @@ static uint64_t file_size(const std::string& path) {
   return static_cast<uint64_t>(st.st_size);
 }
 
-static void check(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error(what);
-}
 
 /** Counts found keys and sums the first word of each found value (bench/tables.ts checks both). */
 struct Found {
