@@ -3,17 +3,14 @@
 // released when it leaves (LevelDB's two-level iterator over Version::LevelFileNumIterator). So a
 // scan over a level costs one child in the merging iterator, not one per table.
 
-import { compareBytes } from "../kernels/js.js";
 import type { InternalEntry, InternalIterator } from "./internal-iterator.js";
-import { findTable, userKeyOf, type TableMeta } from "./version.js";
+import { compareUserKey, findTable, type TableMeta } from "./version.js";
 
 /** An open table's iterator, and what gives the table back (to the table cache). */
 export interface OpenedTable {
   readonly iterator: InternalIterator;
   readonly release: () => void;
 }
-
-const cmp = (a: Uint8Array, b: Uint8Array) => compareBytes(a, 0, a.length, b, 0, b.length);
 
 export class LevelIterator implements InternalIterator {
   private index = -1; // the table open, or -1
@@ -40,7 +37,7 @@ export class LevelIterator implements InternalIterator {
   seekLT(key: Uint8Array, sequence?: number): InternalEntry | null {
     // the last table whose smallest user key is at or before key may hold an entry before it
     let i = findTable(this.tables, key);
-    if (i >= this.tables.length || cmp(userKeyOf(this.tables[i].smallest), key) > 0) i--;
+    if (i >= this.tables.length || compareUserKey(this.tables[i].smallest, key) > 0) i--;
     return this.landFrom(i, -1, (it) => it.seekLT(key, sequence));
   }
 

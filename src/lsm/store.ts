@@ -47,7 +47,7 @@ import { TableCache, tableCacheCapacity } from "./table-cache.js";
 import { TableFile, type WrittenTable } from "./table-file.js";
 import { TimeSlicer } from "./time-slicer.js";
 import { emptyEdit, NUM_LEVELS, type VersionEdit } from "./version-edit.js";
-import { findTable, userKeyOf, Version, type TableMeta } from "./version.js";
+import { compareUserKey, findTable, holdsKey, userKeyOf, Version, type TableMeta } from "./version.js";
 import { encodeBatch, LOG_HEADER_SIZE, type BatchOp, type WalRecoveryMode } from "./wal.js";
 import { DEFAULT_WAL_RECOVERY_MODE } from "./wal-recovery.js";
 
@@ -185,7 +185,6 @@ export class Store {
   private readonly pendingOutputs = new Set<number>();
   /** Where each table is on disk, when not at its version's name (a trivial move's rename failed back). */
   private readonly movedTo = new Map<string, string>();
-  private readonly tailSizes = new Map<string, number>();
   private stats!: StoreStats;
   private active = new MemTable();
   private frozen: MemTable | null = null;
@@ -325,18 +324,28 @@ export class Store {
   getTraced(key: Uint8Array, options: { snapshot?: Snapshot } = {}): TracedGet {
     this.checkOpen();
     const snapshot = options.snapshot === undefined ? LATEST : this.snapshotSequence(options.snapshot);
-    for (const mem of [this.active, this.frozen]) {
-      const e = mem?.get(key, snapshot) ?? null;
-      if (e !== null) return { value: e.kind === ValueKind.VALUE ? e.value.slice() : null, foundAt: e.kind === ValueKind.VALUE ? "memtable" : null, levelsChecked: 0 };
-    }
+    const e = this.active.get(key, snapshot) ?? this.frozen?.get(key, snapshot) ?? null;
+    if (e !== null) return { value: e.kind === ValueKind.VALUE ? e.value.slice() : null, foundAt: e.kind === ValueKind.VALUE ? "memtable" : null, levelsChecked: 0 };
+    // A lookup is synchronous: no compaction can remove a table under it, so it needs no
+    // reference. Plain loops (no generator, no arrays): this is the readrandom hot path.
+    const levels = this.version.levels;
     let levelsChecked = 0;
-    let lastLevel = -1;
-    // A lookup is synchronous: no compaction can remove a table under it, so it needs no reference.
-    for (const t of this.version.tablesForKey(key)) {
-      if (t.level !== lastLevel) levelsChecked++;
-      lastLevel = t.level;
+    const l0 = levels[0];
+    for (let i = 0; i < l0.length; i++) {
+      const t = l0[i];
+      if (!holdsKey(t, key)) continue;
+      levelsChecked = 1;
       const r = this.tableGet(t, key, snapshot);
-      if (r !== null) return { value: r.value, foundAt: r.value === null ? null : `L${t.level}`, levelsChecked };
+      if (r !== undefined) return { value: r, foundAt: r === null ? null : "L0", levelsChecked };
+    }
+    for (let level = 1; level < NUM_LEVELS; level++) {
+      const tables = levels[level];
+      if (tables.length === 0) continue;
+      const t = tables[findTable(tables, key)];
+      if (t === undefined || compareUserKey(t.smallest, key) > 0) continue;
+      levelsChecked++;
+      const r = this.tableGet(t, key, snapshot);
+      if (r !== undefined) return { value: r, foundAt: r === null ? null : `L${level}`, levelsChecked };
     }
     return { value: null, foundAt: null, levelsChecked };
   }
@@ -427,7 +436,7 @@ export class Store {
     const asked = parseTableName(name);
     const t = tables.find((x) => x.name === name) ?? tables.find((x) => asked !== null && x.number === asked.number && x.level > asked.level);
     if (t === undefined) return null;
-    return this.tableCache.use(this.cacheFile(t), (table, openReads) => {
+    return this.tableCache.use(t, (table, openReads) => {
       const r = table.get(key);
       return { ...r, diskReads: r.diskReads + openReads };
     });
@@ -933,7 +942,6 @@ export class Store {
       else for (const t of written) removeQuietly(this.env, join(this.dir, t.name));
       throw err;
     }
-    for (const t of written) this.tailSizes.set(t.name, t.tailSize);
     if (edit.logNumber !== undefined) this.logNumber = edit.logNumber;
     for (const p of edit.compactPointers) this.compactPointers[p.level] = p.key;
     for (const t of removed) this.obsolete.set(t.number, t);
@@ -1002,7 +1010,6 @@ export class Store {
       if (live.has(number)) continue;
       this.obsolete.delete(number);
       this.tableCache.evict(t.name);
-      this.tailSizes.delete(t.name);
       removeQuietly(this.env, join(this.dir, this.movedTo.get(t.name) ?? t.name)); // one left behind is removed at the next open
     }
   }
@@ -1013,28 +1020,24 @@ export class Store {
     return new TableFile(this.env, this.dir, level, number, tableName(level, number), { kernels: this.kernels, bitsPerKey: this.bitsPerKey, blockSize: this.blockSize });
   }
 
-  private cacheFile(t: TableMeta): { name: string; tailSize?: number } {
-    return { name: t.name, tailSize: this.tailSizes.get(t.name) };
-  }
-
   /** A table's iterator, the table held open until `release`. */
   private openTable(t: TableMeta): OpenedTable {
-    const held = this.tableCache.acquire(this.cacheFile(t));
+    const held = this.tableCache.acquire(t);
     return { iterator: tableInternalIterator(held.table.iterator()), release: held.release };
   }
 
-  /** The newest version of key in table t at or below `snapshot`: its value, null for a deletion; undefined (as null-ish) when absent. */
-  private tableGet(t: TableMeta, key: Uint8Array, snapshot: number): { value: Uint8Array | null } | null {
-    return this.tableCache.use(this.cacheFile(t), (table) => {
+  /** The newest version of key in table t at or below `snapshot`: its value, null for a deletion, undefined when t has none. */
+  private tableGet(t: TableMeta, key: Uint8Array, snapshot: number): Uint8Array | null | undefined {
+    return this.tableCache.use(t, (table) => {
       if (snapshot === LATEST) {
         const r = table.get(key);
-        return r.found ? { value: r.value } : r.deleted ? { value: null } : null;
+        return r.found ? r.value : r.deleted ? null : undefined;
       }
       const it = table.iterator();
       try {
         const e = it.seekGE(key, snapshot);
-        if (e === null || Buffer.compare(e.userKey, key) !== 0) return null;
-        return { value: e.kind === ValueKind.DELETION ? null : e.value.slice() };
+        if (e === null || Buffer.compare(e.userKey, key) !== 0) return undefined;
+        return e.kind === ValueKind.DELETION ? null : e.value.slice();
       } finally {
         it.close();
       }
@@ -1123,7 +1126,7 @@ function isBaseLevelForKey(version: Version, from: number, userKey: Uint8Array):
   for (let l = from; l < NUM_LEVELS; l++) {
     const tables = version.levels[l];
     const t = tables[findTable(tables, userKey)];
-    if (t !== undefined && Buffer.compare(userKeyOf(t.smallest), userKey) <= 0) return false;
+    if (t !== undefined && compareUserKey(t.smallest, userKey) <= 0) return false;
   }
   return true;
 }

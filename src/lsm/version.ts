@@ -20,12 +20,17 @@ export interface TableMeta {
   /** Internal keys (user key + 8-byte trailer), FORMAT.md "Keys". */
   readonly smallest: Uint8Array;
   readonly largest: Uint8Array;
+  /** Bytes after the data blocks, when known (a table written by this process): its open is one read. */
+  readonly tailSize?: number;
 }
 
 /** The user key of an internal key (a view). */
 export const userKeyOf = (internal: Uint8Array): Uint8Array => internal.subarray(0, internal.length - 8);
 
 const cmp = (a: Uint8Array, b: Uint8Array) => compareBytes(a, 0, a.length, b, 0, b.length);
+
+/** The user-key part of an internal key against a user key, in place (the read path allocates nothing). */
+export const compareUserKey = (internal: Uint8Array, userKey: Uint8Array): number => compareBytes(internal, 0, internal.length - 8, userKey, 0, userKey.length);
 
 export class Version {
   private refs = 0;
@@ -74,10 +79,10 @@ export class Version {
    * the key, newest first, then at most one table per deeper level.
    */
   *tablesForKey(userKey: Uint8Array): Generator<TableMeta> {
-    for (const t of this.levels[0]) if (holds(t, userKey)) yield t;
+    for (const t of this.levels[0]) if (holdsKey(t, userKey)) yield t;
     for (let l = 1; l < NUM_LEVELS; l++) {
       const t = this.levels[l][findTable(this.levels[l], userKey)];
-      if (t !== undefined && cmp(userKeyOf(t.smallest), userKey) <= 0) yield t;
+      if (t !== undefined && compareUserKey(t.smallest, userKey) <= 0) yield t;
     }
   }
 
@@ -122,8 +127,8 @@ export class Version {
 }
 
 /** Whether the table's user-key range holds userKey. */
-function holds(t: TableMeta, userKey: Uint8Array): boolean {
-  return cmp(userKeyOf(t.smallest), userKey) <= 0 && cmp(userKey, userKeyOf(t.largest)) <= 0;
+export function holdsKey(t: TableMeta, userKey: Uint8Array): boolean {
+  return compareUserKey(t.smallest, userKey) <= 0 && compareUserKey(t.largest, userKey) >= 0;
 }
 
 /** The index of the first table of a sorted level whose largest user key is >= userKey (LevelDB's FindFile). */
@@ -131,7 +136,7 @@ export function findTable(tables: readonly TableMeta[], userKey: Uint8Array): nu
   let lo = 0, hi = tables.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (cmp(userKeyOf(tables[mid].largest), userKey) < 0) lo = mid + 1;
+    if (compareUserKey(tables[mid].largest, userKey) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;

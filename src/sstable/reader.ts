@@ -68,6 +68,7 @@ export class Table {
   private tail: Uint8Array;
   private tailOffset: number;
   private readonly index: TableIndex;
+  private handleList: readonly BlockHandle[] | null = null;
   private readonly filter: LoadedFilter | null;
   private readonly cache: BlockCache;
   /** This table's id in the cache: its blocks' keys are (cacheId, block offset). */
@@ -161,9 +162,14 @@ export class Table {
     return new TableIterator(this);
   }
 
-  /** The data blocks' handles, in order. */
-  dataHandles(): BlockHandle[] {
-    return this.index.handles();
+  /**
+   * The data blocks' handles, in order: the index block decoded once, on the first call, and kept
+   * while the table is open (every iterator walks them; decoding them per iterator made a seek
+   * cost a whole index block).
+   */
+  dataHandles(): readonly BlockHandle[] {
+    this.handleList ??= this.index.handles();
+    return this.handleList;
   }
 
   /**
@@ -316,7 +322,7 @@ export class Table {
  * or last(). A returned value aliases a cached block's contents; after close() every move throws.
  */
 export class TableIterator {
-  private handles: BlockHandle[];
+  private readonly handles: readonly BlockHandle[];
   private blockIndex = -1;
   private block: BlockIterator | null = null;
   private closed = false;
