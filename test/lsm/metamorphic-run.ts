@@ -102,7 +102,7 @@ class Run {
   private expectEqual<T>(actual: T, expected: T, what: string): void {
     const a = JSON.stringify(actual);
     const e = JSON.stringify(expected);
-    if (a !== e) throw this.failure(`${what}\n  store: ${a.slice(0, 600)}\n  model: ${e.slice(0, 600)}`);
+    if (a !== e) throw this.failure(`${what}\n  store: ${abbreviate(actual)}\n  model: ${abbreviate(expected)}`);
     if (this.tracing) this.trace.push(a);
   }
 
@@ -290,6 +290,11 @@ class Run {
     if (op.crashAfter) this.crashNow();
     this.checkAll();
   }
+}
+
+/** A read's result for a message: long values cut to their tag and length. */
+function abbreviate(result: unknown): string {
+  return JSON.stringify(result, (_, v) => (typeof v === "string" && v.length > 24 ? `${v.slice(0, 12)}..(${v.length})` : v)).slice(0, 1500);
 }
 
 function single(store: Store, op: WriteStep): Promise<void> {
