@@ -238,7 +238,7 @@ class Run {
       }
     }
     if (applied < 0) {
-      throw this.failure(`after the power loss the store holds no prefix of the in-flight batches with the ${mustHave} acknowledged\n  store: ${JSON.stringify(found).slice(0, 600)}\n  acked state: ${candidates[0].slice(0, 600)}`);
+      throw this.failure(`after the power loss the store holds no prefix of the in-flight batches with the ${mustHave} acknowledged\n  store: ${abbreviate(found)}\n  before the batches: ${abbreviate(JSON.parse(candidates[0]))}`);
     }
     for (let k = 0; k < batches.length; k++) this.model.apply(batches[k]);
     for (const b of batches.slice(applied)) {

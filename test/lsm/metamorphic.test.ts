@@ -9,7 +9,7 @@
 //
 // METAMORPHIC_SEED=N replays one sequence (a failure prints it); METAMORPHIC_SEQUENCES=N runs N
 // sequences of each kind; METAMORPHIC_OPS=N sets their length; METAMORPHIC_BASE=N starts the seeds
-// elsewhere. `npm run soak` (SOAK=1, scripts/soak.sh) runs 2000 + 1000 sequences.
+// elsewhere. `npm run soak` (SOAK=1, scripts/soak.sh) runs 1000 + 500 sequences.
 import { describe, expect, test } from "vitest";
 import { js, wasm } from "../kernels/kernels.js";
 import { soakSize } from "../support/soak.js";
@@ -60,8 +60,8 @@ const envInt = (name: string): number | undefined => {
 
 const REPLAY = envInt("METAMORPHIC_SEED");
 /** Per option set: about 30 s on a 2-core machine by default (faulty sequences wait on retries). */
-const SEQUENCES = envInt("METAMORPHIC_SEQUENCES") ?? soakSize(90, 2000);
-const FAULT_SEQUENCES = envInt("METAMORPHIC_SEQUENCES") ?? soakSize(50, 1000);
+const SEQUENCES = envInt("METAMORPHIC_SEQUENCES") ?? soakSize(90, 1000);
+const FAULT_SEQUENCES = envInt("METAMORPHIC_SEQUENCES") ?? soakSize(50, 500);
 const OPS = envInt("METAMORPHIC_OPS") ?? 120;
 /** Seeds differ run to run only when asked (METAMORPHIC_BASE): CI replays the same ones. */
 const BASE = envInt("METAMORPHIC_BASE") ?? 1;
