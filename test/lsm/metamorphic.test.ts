@@ -59,9 +59,9 @@ const envInt = (name: string): number | undefined => {
 };
 
 const REPLAY = envInt("METAMORPHIC_SEED");
-/** Per option set: about 30 s on a 2-core machine by default (faulty sequences wait on retries). */
-const SEQUENCES = envInt("METAMORPHIC_SEQUENCES") ?? soakSize(90, 1000);
-const FAULT_SEQUENCES = envInt("METAMORPHIC_SEQUENCES") ?? soakSize(50, 500);
+/** Default: about 25 s of one core (faulty sequences also wait on retry timers); soak: 1000 + 500. */
+const SEQUENCES = envInt("METAMORPHIC_SEQUENCES") ?? soakSize(70, 1000);
+const FAULT_SEQUENCES = envInt("METAMORPHIC_SEQUENCES") ?? soakSize(40, 500);
 const OPS = envInt("METAMORPHIC_OPS") ?? 120;
 /** Seeds differ run to run only when asked (METAMORPHIC_BASE): CI replays the same ones. */
 const BASE = envInt("METAMORPHIC_BASE") ?? 1;
