@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run soak`: the tests whose point is volume, at their full size (SOAK=1, test/support/soak.ts):
 # 40 crash trials and 4 directories of repeated crashes, 10M keys through the wasm allocator, the
-# differential properties at ten times their runs, and the 4,000-key background-flush cross-check.
+# differential properties at ten times their runs, the 4,000-key background-flush cross-check, and
+# the store's metamorphic test at 1,500 sequences (x 4 option sets) instead of 110.
 # `npm test` runs the same files smaller. Builds first like `npm test` (scripts/build-for-tests.sh),
 # prints its wall time, and ends, as `npm test` does, with the line
 # "Tests: N passed, N failed, N skipped" (test/summary-reporter.ts). Extra arguments go to vitest.
@@ -13,6 +14,7 @@ FILES=(
   test/kernels/memory.test.ts
   test/kernels/differential.test.ts
   test/protocol/data.test.ts
+  test/lsm/metamorphic.test.ts
 )
 
 start=$SECONDS

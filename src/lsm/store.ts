@@ -213,6 +213,9 @@ export class Store {
   /** The last background compaction's failure, until one succeeds. */
   private compactionFailure: Error | null = null;
   private compactionRetryTimer: ReturnType<typeof setTimeout> | null = null;
+  private compactionFailedAt = 0;
+  /** The retry that writes stalled at level 0's stop trigger wait for (retryCompactionSoon), while it is scheduled. */
+  private nextCompactionRetry: Promise<void> | null = null;
   /** Writers waiting for level 0 to shrink below the stop trigger. */
   private l0Waiters: (() => void)[] = [];
   /** The tables open for lookups, sharing one block cache. */
@@ -588,16 +591,41 @@ export class Store {
     if (!deferFlush && mem === this.active) this.maybeFlushInBackground();
   }
 
-  /** Resolves once level 0 is below the stop trigger, or the store closes; rejects when a compaction fails meanwhile. */
-  private waitForLevel0(): Promise<void> {
+  /**
+   * Resolves once level 0 is below the stop trigger, or the store closes; rejects when a compaction
+   * fails meanwhile. A failure seen before waiting is retried once first (retryCompactionSoon), so a
+   * write after the fault is gone is not refused for a failure the backoff has not yet retried.
+   */
+  private waitForLevel0(retried = false): Promise<void> {
     if (this.version.levels[0].length < this.shape.l0Stop || this.closed) return Promise.resolve();
     const failure = this.compactionFailure;
+    if (failure !== null && !retried) return this.retryCompactionSoon().then(() => this.waitForLevel0(true));
     if (failure !== null) {
       const code = (failure as NodeJS.ErrnoException).code ?? "EAGAIN";
       return Promise.reject(Object.assign(new Error(`level 0 is full and the compaction that would empty it failed (${failure.message}); retrying`), { code }));
     }
     this.maybeCompact();
-    return new Promise<void>((resolve) => this.l0Waiters.push(resolve)).then(() => this.waitForLevel0());
+    return new Promise<void>((resolve) => this.l0Waiters.push(resolve)).then(() => this.waitForLevel0(retried));
+  }
+
+  /**
+   * Settles once a retry of the failed background compaction has run, started at most RETRY_MS
+   * after the failure whatever the backoff timer has grown to (shared by every write waiting;
+   * retrySoon is the flush's twin). Never rejects. Not the compaction under way: when the failure
+   * is logged, that is still the failed one.
+   */
+  private retryCompactionSoon(): Promise<void> {
+    this.nextCompactionRetry ??= new Promise<void>((resolve) => {
+      setTimeout(async () => {
+        while (this.compacting !== null) await this.compacting;
+        this.nextCompactionRetry = null;
+        if (this.compactionRetryTimer !== null) clearTimeout(this.compactionRetryTimer);
+        this.compactionRetryTimer = null;
+        this.maybeCompact();
+        resolve(this.compacting ?? undefined);
+      }, Math.max(0, this.compactionFailedAt + RETRY_MS - Date.now())); // not unref'd: a write waits on it, as in retrySoon
+    });
+    return this.nextCompactionRetry;
   }
 
   /**
@@ -789,6 +817,7 @@ export class Store {
   private compactionFailed(err: Error): void {
     if (this.closed) return;
     this.compactionFailure = err;
+    this.compactionFailedAt = Date.now();
     for (const w of this.l0Waiters.splice(0)) w(); // they see the failure
     this.log(`compaction failed: ${err.message}; retrying in ${this.compactionRetryMs} ms`);
     this.compactionRetryTimer = setTimeout(() => {
