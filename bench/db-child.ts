@@ -23,7 +23,7 @@ export interface DbChildArgs {
   readonly steps: readonly string[];
   /** Writes in flight at once. */
   readonly window: number;
-  /** classic-level's writes: sync=true (ours are always durable). */
+  /** classic-level's and our writes: sync=true (fsynced before they resolve). */
   readonly sync: boolean;
   readonly cacheBytes: number;
 }
@@ -162,7 +162,7 @@ class Bench {
     rmSync(this.a.dir, { recursive: true, force: true });
     mkdirSync(this.a.dir, { recursive: true });
     const { engine, dir, cacheBytes, sync } = this.a;
-    this.db = engine === "classic-level" ? await openClassicLevel(dir, cacheBytes, sync) : openOurs(engine, dir, cacheBytes);
+    this.db = engine === "classic-level" ? await openClassicLevel(dir, cacheBytes, sync) : openOurs(engine, dir, cacheBytes, sync);
     return { rss_bytes: process.memoryUsage.rss() };
   }
 

@@ -42,7 +42,7 @@ export interface DbOptions {
   readonly reads: number;
   /** Writes in flight at once on the Node engines. */
   readonly window: number;
-  /** sync=true writes on the natives and classic-level (ours are always durable). */
+  /** sync=true writes on every engine (default: sync=false everywhere, db_bench's default). */
   readonly sync: boolean;
   readonly include: (impl: string, kind: ImplKind) => boolean;
   readonly write: (text: string) => void;
@@ -306,7 +306,7 @@ function rowNote(r: DbRow, sync: boolean): string {
   const parts: string[] = [];
   if (FILLS.includes(r.workload) || r.workload === "deleterandom") {
     if (r.window !== undefined) parts.push(`${r.window} in flight`);
-    parts.push(r.impl === "wasm" || r.impl === "js" ? "durable (fsync, group commit)" : sync ? "sync=true" : "sync=false");
+    parts.push(sync ? (r.impl === "wasm" || r.impl === "js" ? "sync=true (fsync, group commit)" : "sync=true") : "sync=false");
   }
   if (r.write_amp_source === "wchar") parts.push("write amp from wchar");
   if (r.compact_ms !== undefined) parts.push(`compaction ${(r.compact_ms / 1e3).toFixed(1)} s`);

@@ -30,7 +30,7 @@ const USAGE = `usage: npm run bench -- [options]
   --table-n N,..     entries in the table workloads' tables (default 50000,1000000, quick 50000)
   --db-n N           entries in the database workloads (default 1000000, quick 100000); --only db runs them alone
   --db-window N      puts and deletes in flight at once on the Node engines (default 256)
-  --db-sync          sync=true writes on native LevelDB, RocksDB and classic-level too (ours are always durable)`;
+  --db-sync          sync=true writes on every engine (each write fsynced before it counts; ours share fsyncs)`;
 
 interface Config {
   readonly keys: number;
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
 
 function printDb(rows: readonly DbRow[], skipped: readonly DbSkip[], message: string, o: { n: number; reads: number; window: number; sync: boolean }): void {
   console.log(`\n# database workloads (db_bench style): every engine in a process of its own, one after the other; ${DB_CACHE_NOTE}`);
-  console.log(`# writes: natives one at a time, ${o.sync ? "sync=true" : "sync=false"}; classic-level ${o.sync ? "sync=true" : "sync=false"} and ours (durable: fsynced group commit) with ${o.window} in flight, so their put latency includes waiting behind the others`);
+  console.log(`# writes: ${o.sync ? "sync=true" : "sync=false"} everywhere; natives one at a time, classic-level and ours with ${o.window} in flight, so their put latency includes waiting behind the others`);
   if (message !== "") console.log(`# ${message}`);
   console.log(dbTables(rows, skipped, o));
   for (const line of dbTargetLines(rows)) console.log(line);

@@ -128,6 +128,11 @@ class FaultyAppendable implements AppendableFile {
     this.file.append(data);
   }
 
+  flush(): void {
+    this.env.check("write", this.file.name);
+    this.file.flush();
+  }
+
   truncate(size: number): void {
     this.env.check("truncate", this.file.name);
     this.file.truncate(size);

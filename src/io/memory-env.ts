@@ -158,6 +158,11 @@ class MemoryAppendable implements AppendableFile {
     this.inode.append(data);
   }
 
+  /** Nothing is held in the process: appended bytes are the file's at once (and unsynced until sync). */
+  flush(): void {
+    this.check();
+  }
+
   truncate(size: number): void {
     this.check();
     this.inode.length = Math.min(size, this.inode.length);

@@ -78,6 +78,10 @@ export class NodeWritableFile implements AppendableFile {
     this.used += data.length;
   }
 
+  flush(): void {
+    this.flushBuffer();
+  }
+
   truncate(size: number): void {
     this.flushBuffer();
     ftruncateSync(this.fd, size);

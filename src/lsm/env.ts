@@ -19,6 +19,11 @@ import type { RandomAccessFile, WritableFile } from "../sstable/file.js";
 export interface AppendableFile extends WritableFile {
   /** Bytes appended so far (all of them, synced or not). */
   readonly size: number;
+  /**
+   * Hands the bytes appended so far to the operating system (a write, not an fsync): after this
+   * they outlive the process (kill -9), though not a power loss.
+   */
+  flush(): void;
   /** Cuts the file to its first `size` bytes; durable once synced. */
   truncate(size: number): void;
   /**

@@ -7,6 +7,12 @@
 // record not yet durable, and cuts the file back to its durable length, so that a restart never
 // replays a record whose put was answered with an error. The failure sticks: the log takes no more
 // appends, and the store moves to a fresh log (LevelDB's bg_error_, cleared by a new log).
+//
+// An append with `sync: false` (LevelDB's WriteOptions.sync = false) is written to the operating
+// system at once and applied and resolved without waiting for an fsync, when nothing is waiting
+// ahead of it; the next fsync (a later synced append's, or close()'s) covers it. It outlives a
+// kill -9, not a power loss; and if a later fsync fails, the cut back to the durable length drops
+// it from the log (it stays in the MemTable, durable only once flushed).
 
 import type { Kernels } from "../kernels/types.js";
 import type { AppendableFile, Env } from "./env.js";
@@ -71,12 +77,29 @@ export class LogFile {
    * record is durable, `apply` runs and the promise resolves; if it cannot be made durable, the
    * promise rejects and `apply` never runs.
    */
-  append(record: Uint8Array, apply: () => void): Promise<void> {
+  append(record: Uint8Array, apply: () => void, options: { readonly sync?: boolean } = {}): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(new Error(`${this.path} is closed`));
     const framed = this.writer.frameReserved(record);
     this.buffered.push(framed);
     this.bufferedBytes += framed.length;
+    // Unsynced, and first in line: written now, applied now (a write behind an unapplied one waits
+    // with it, so writes become visible in sequence order).
+    if (options.sync === false && !this.syncing && this.waiting.length === 0) {
+      try {
+        this.writeBuffered();
+        this.file!.flush();
+      } catch (err) {
+        this.fail(err as Error, []);
+        return Promise.reject(err as Error);
+      }
+      try {
+        apply();
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      return Promise.resolve();
+    }
     const done = new Promise<void>((resolve, reject) => this.waiting.push({ apply, resolve, reject }));
     if (!this.syncing) this.startSync();
     return done;
@@ -105,6 +128,11 @@ export class LogFile {
     this.closing = true;
     if (this.file === null || this.syncing || this.waiting.length > 0) return; // the last fsync closes it
     if (this.dirtyTail) return; // kept open for cutBack; closed by closeNow
+    try {
+      this.syncUnsynced();
+    } catch {
+      // the unsynced appends were never promised durable; the file is closed all the same
+    }
     this.closeFile();
   }
 
@@ -119,6 +147,13 @@ export class LogFile {
     if (file === null) return;
     this.file = null;
     file.close();
+  }
+
+  /** Makes unsynced appends durable before a clean close (a no-op when everything is synced). */
+  private syncUnsynced(): void {
+    if (this.file === null || this.failure !== null || this.file.size <= this.durableSize) return;
+    this.file.sync();
+    this.durableSize = this.file.size;
   }
 
   private startSync(): void {

@@ -91,6 +91,16 @@ export type FlushResult = WrittenTable;
 /** One write of a batch: a put or a delete (abstract-level's batch operations). */
 export type WriteOp = { readonly type: "put"; readonly key: Uint8Array; readonly value: Uint8Array } | { readonly type: "del"; readonly key: Uint8Array };
 
+/**
+ * How a write is made durable. `sync` (default true): it resolves once its log record is fsynced.
+ * `sync: false` (LevelDB's default WriteOptions): it resolves once the record is handed to the
+ * operating system; it outlives a crash of the process (kill -9), not a power loss, until a later
+ * synced write, a flush of its MemTable, or close() fsyncs it.
+ */
+export interface WriteOptions {
+  readonly sync?: boolean;
+}
+
 /** A point in the store's history that reads can be made at, until it is released. */
 export interface Snapshot {
   readonly sequence: number;
@@ -286,8 +296,8 @@ export class Store {
    * it visible to reads. A rejected write changed nothing. `deferFlush` lets the MemTable pass its
    * threshold without starting a background flush (a caller about to flush it anyway).
    */
-  put(key: Uint8Array, value: Uint8Array, options: { deferFlush?: boolean } = {}): Promise<void> {
-    return this.writeOps([{ kind: ValueKind.VALUE, key, value }], options.deferFlush ?? false);
+  put(key: Uint8Array, value: Uint8Array, options: WriteOptions & { deferFlush?: boolean } = {}): Promise<void> {
+    return this.writeOps([{ kind: ValueKind.VALUE, key, value }], options.deferFlush ?? false, options.sync ?? true);
   }
 
   /**
@@ -303,16 +313,17 @@ export class Store {
   }
 
   /** Writes a deletion of key (durable when it resolves, like put). */
-  delete(key: Uint8Array): Promise<void> {
-    return this.writeOps([{ kind: ValueKind.DELETION, key, value: new Uint8Array(0) }], false);
+  delete(key: Uint8Array, options: WriteOptions = {}): Promise<void> {
+    return this.writeOps([{ kind: ValueKind.DELETION, key, value: new Uint8Array(0) }], false, options.sync ?? true);
   }
 
   /** Writes every op atomically: one log record, consecutive sequence numbers; all or none. */
-  write(ops: readonly WriteOp[]): Promise<void> {
+  write(ops: readonly WriteOp[], options: WriteOptions = {}): Promise<void> {
     if (ops.length === 0) return Promise.resolve();
     return this.writeOps(
       ops.map((op) => (op.type === "put" ? { kind: ValueKind.VALUE, key: op.key, value: op.value } : { kind: ValueKind.DELETION, key: op.key, value: new Uint8Array(0) })),
       false,
+      options.sync ?? true,
     );
   }
 
@@ -544,7 +555,7 @@ export class Store {
 
   // ---- The write path ----
 
-  private writeOps(ops: BatchOp[], deferFlush: boolean, waited = false): Promise<void> {
+  private writeOps(ops: BatchOp[], deferFlush: boolean, sync: boolean, waited = false): Promise<void> {
     if (this.closed) return Promise.reject(new Error("store is closed"));
     const stalled = this.stalledBy();
     if (stalled !== null) {
@@ -553,7 +564,7 @@ export class Store {
       // started, whatever the timer's backoff has grown to: so the store goes on as soon as space
       // is back); if the MemTable is still full after it, the write is refused. Memory stays bounded.
       if (waited) return Promise.reject(stalled);
-      return this.retrySoon().then(() => this.writeOps(ops, deferFlush, true));
+      return this.retrySoon().then(() => this.writeOps(ops, deferFlush, sync, true));
     }
     const l0 = this.version.levels[0].length;
     if (this.backgroundCompaction && (l0 >= this.shape.l0Stop || (l0 >= this.shape.l0Slowdown && !waited))) {
@@ -561,7 +572,7 @@ export class Store {
       // trigger, until a compaction takes level 0 below it (or fails: then the write is refused, and
       // nothing changed). Level 0, and every read's cost, stays bounded.
       const wait = l0 >= this.shape.l0Stop ? this.waitForLevel0() : new Promise<void>((r) => setTimeout(r, 1));
-      return wait.then(() => this.writeOps(ops, deferFlush, true));
+      return wait.then(() => this.writeOps(ops, deferFlush, sync, true));
     }
     try {
       this.readyLog();
@@ -577,7 +588,7 @@ export class Store {
     }
     const record = encodeBatch({ sequence, ops }, LOG_HEADER_SIZE);
     this.stats.logBytes += record.length;
-    return this.wal.append(record, () => this.applyOps(mem, ops, sequence, deferFlush));
+    return this.wal.append(record, () => this.applyOps(mem, ops, sequence, deferFlush), { sync });
   }
 
   /** A write made durable (or needing no log) goes into the MemTable it was logged for. */

@@ -66,4 +66,33 @@ describe("the store over an Env", () => {
     await again.close();
     store.closeNow();
   });
+
+  test("sync: false (LevelDB's WriteOptions): no fsync of its own; outlives a crash of the process, not a power loss, until a later fsync covers it", async () => {
+    const inner = memoryDir();
+    const env = new FaultEnv(inner);
+    const store = Store.open({ kernels, dir: DIR, env });
+    await store.put(utf8("a"), utf8("synced"));
+    const syncs = env.counts.sync;
+    await store.put(utf8("b"), utf8("unsynced"), { sync: false });
+    await store.write([{ type: "put", key: utf8("c"), value: utf8("unsynced too") }], { sync: false });
+    expect(env.counts.sync).toBe(syncs); // resolved without an fsync
+    expect([text(store.get(utf8("b"))), text(store.get(utf8("c")))]).toEqual(["unsynced", "unsynced too"]);
+
+    const powerLoss = Store.open({ kernels, dir: DIR, env: inner.crashClone() });
+    expect([text(powerLoss.get(utf8("a"))), powerLoss.get(utf8("b")), powerLoss.get(utf8("c"))]).toEqual(["synced", null, null]);
+    await powerLoss.close();
+
+    store.closeNow(); // the process dies: what it handed to the OS stays in the files
+    const processCrash = Store.open({ kernels, dir: DIR, env: inner });
+    expect([text(processCrash.get(utf8("b"))), text(processCrash.get(utf8("c")))]).toEqual(["unsynced", "unsynced too"]);
+    await processCrash.put(utf8("d"), utf8("unsynced"), { sync: false });
+    await processCrash.put(utf8("e"), utf8("synced")); // its fsync covers d's bytes, before it in the log
+    const later = Store.open({ kernels, dir: DIR, env: inner.crashClone() });
+    expect([text(later.get(utf8("d"))), text(later.get(utf8("e")))]).toEqual(["unsynced", "synced"]);
+    await later.close();
+    await processCrash.close();
+    const afterClose = Store.open({ kernels, dir: DIR, env: inner.crashClone() });
+    expect(text(afterClose.get(utf8("b")))).toBe("unsynced"); // in the log the restart went on with: its fsyncs covered b
+    await afterClose.close();
+  });
 });
