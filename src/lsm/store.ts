@@ -194,7 +194,11 @@ export class Store {
   /** Numbers given to tables being written, not yet recorded or given up. */
   private readonly pendingOutputs = new Set<number>();
   /** Where each table is on disk, when not at its version's name (a trivial move's rename failed back). */
-  private readonly movedTo = new Map<string, string>();
+  /**
+   * Table number -> its file's name, for tables renamed by a trivial move: a reader's older version
+   * still names the table at its old level, and finds the file by its number.
+   */
+  private readonly renamed = new Map<number, string>();
   private stats!: StoreStats;
   private active = new MemTable();
   private frozen: MemTable | null = null;
@@ -250,7 +254,7 @@ export class Store {
       kernels: this.kernels,
       blockCache: new BlockCache(options.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES),
       capacity: tableCacheCapacity(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES),
-      resolvePath: (name) => join(this.dir, this.movedTo.get(name) ?? name),
+      resolvePath: (name) => join(this.dir, this.fileNameOf(name)),
     });
     this.env.mkdir(this.dir);
     this.unlock = lockDir(this.env, this.dir, { ephemeral: !this.durable });
@@ -926,14 +930,14 @@ export class Store {
   /**
    * A trivial move: the table is renamed to its new level's name (the directory fsynced), then the
    * edit recorded. If the edit is not recorded the rename is undone; if that fails, the table is
-   * found under its new name (movedTo) until it is settled.
+   * found under its new name (`renamed`) all the same.
    */
   private moveTable(t: TableMeta, level: number): void {
     const moved: TableMeta = { ...t, level, name: tableName(level, t.number) };
-    const from = join(this.dir, this.movedTo.get(t.name) ?? t.name);
+    const from = join(this.dir, this.fileNameOf(t.name));
     const to = join(this.dir, moved.name);
     this.env.rename(from, to);
-    this.movedTo.set(t.name, moved.name);
+    this.renamed.set(t.number, moved.name);
     try {
       if (this.durable) this.env.syncDir(this.dir);
       const edit: VersionEdit = {
@@ -947,7 +951,7 @@ export class Store {
       if (!(err instanceof ManifestWriteError && err.uncertain)) {
         try {
           this.env.rename(to, from);
-          this.movedTo.delete(t.name);
+          this.renamed.delete(t.number);
           if (this.durable) this.env.syncDir(this.dir);
         } catch {
           // recovery finds a table by its number under either name (recovery.ts)
@@ -955,8 +959,6 @@ export class Store {
       }
       throw err;
     }
-    this.tableCache.evict(t.name);
-    this.movedTo.delete(t.name);
     this.stats.compactions++;
     this.saveStats();
   }
@@ -995,6 +997,13 @@ export class Store {
   private settle(next: Version): void {
     const live = new Set([...next.tables()].map((t) => t.number));
     for (const t of this.unsettled.splice(0)) if (!live.has(t.number)) this.obsolete.set(t.number, t);
+  }
+
+  /** The name of the file a table of this name is in now (a trivial move renamed it, perhaps). */
+  private fileNameOf(name: string): string {
+    if (this.renamed.size === 0) return name;
+    const number = parseTableName(name)?.number;
+    return (number === undefined ? undefined : this.renamed.get(number)) ?? name;
   }
 
   private allocateTableNumber(): number {
@@ -1050,7 +1059,8 @@ export class Store {
       if (live.has(number)) continue;
       this.obsolete.delete(number);
       this.tableCache.evict(t.name);
-      removeQuietly(this.env, join(this.dir, this.movedTo.get(t.name) ?? t.name)); // one left behind is removed at the next open
+      removeQuietly(this.env, join(this.dir, this.fileNameOf(t.name))); // one left behind is removed at the next open
+      this.renamed.delete(number);
     }
   }
 
