@@ -3,7 +3,11 @@
 // bench/db.ts starts it; the native engines run the same steps in bench/native/db_bench.cc, whose
 // header lists them, and print the same JSON line per step.
 //
-//   node dist/bench/db-child.js '{"engine":"wasm"|"js"|"classic-level","dir":..,"n":..,"steps":[..],..}'
+//   node dist/bench/db-child.js '{"engine":"wasm"|"js"|"wasm-main"|"wasm-worker"|"classic-level","dir":..,"n":..,"steps":[..],..}'
+//
+// "wasm-main" and "wasm-worker" are ours on the wasm kernels with compactions merged on the main
+// thread in slices, or in the store's worker thread (StoreOptions.compactionThread); "wasm" and
+// "js" have the store's default.
 //
 // Writes (puts, deletes) are asynchronous here: `window` of them are kept in flight (each new one
 // issued as one resolves), and a put's latency is from its call to its promise settling.
@@ -16,7 +20,7 @@ import type { BenchEngine } from "./db-engine.js";
 import { openOurs } from "./db-ours.js";
 
 export interface DbChildArgs {
-  readonly engine: "wasm" | "js" | "classic-level";
+  readonly engine: "wasm" | "js" | "wasm-main" | "wasm-worker" | "classic-level";
   readonly dir: string;
   readonly n: number;
   readonly reads: number;
@@ -162,7 +166,9 @@ class Bench {
     rmSync(this.a.dir, { recursive: true, force: true });
     mkdirSync(this.a.dir, { recursive: true });
     const { engine, dir, cacheBytes, sync } = this.a;
-    this.db = engine === "classic-level" ? await openClassicLevel(dir, cacheBytes, sync) : openOurs(engine, dir, cacheBytes);
+    if (engine === "classic-level") this.db = await openClassicLevel(dir, cacheBytes, sync);
+    else if (engine === "wasm-main" || engine === "wasm-worker") this.db = openOurs("wasm", dir, cacheBytes, engine === "wasm-main" ? "main" : "worker");
+    else this.db = openOurs(engine, dir, cacheBytes);
     return { rss_bytes: process.memoryUsage.rss() };
   }
 

@@ -9,7 +9,7 @@
 // commit): db-child.ts keeps a bounded number of puts in flight, as it does for classic-level.
 
 import { loadKernels, type KernelsName } from "../src/kernels/node.js";
-import { Store } from "../src/lsm/store.js";
+import { Store, type StoreOptions } from "../src/lsm/store.js";
 import { firstWord, type Found } from "./db-data.js";
 import type { BenchEngine } from "./db-engine.js";
 
@@ -56,8 +56,9 @@ function seekOn(db: DbApi, key: Uint8Array, count: number): Found {
   }
 }
 
-export function openOurs(impl: KernelsName, dir: string, cacheBytes: number): BenchEngine {
-  const store = Store.open({ kernels: loadKernels(impl), dir, blockCacheBytes: cacheBytes });
+/** Our store on `impl` kernels; its compactions merge on `compactionThread` (default: the store's default). */
+export function openOurs(impl: KernelsName, dir: string, cacheBytes: number, compactionThread?: StoreOptions["compactionThread"]): BenchEngine {
+  const store = Store.open({ kernels: loadKernels(impl), dir, blockCacheBytes: cacheBytes, compactionThread });
   const db = store as unknown as DbApi;
   const lacking = (["get", "iterator", "compactRange"] as const).filter((m) => !has(db, m));
   return {

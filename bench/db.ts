@@ -26,6 +26,7 @@ import { DB_KEY_BYTES, DB_VALUE_BYTES, expectedReads, expectedSeeks } from "./db
 import type { Measurement } from "./measure.js";
 import { nativeProgram, type NativeProgram } from "./native.js";
 import type { ImplKind } from "./workloads.js";
+import { DEFAULT_COMPACTION_THREAD } from "../src/lsm/store.js";
 
 export const DB_WORKLOADS = ["fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "seekrandom", "deleterandom"] as const;
 export type DbWorkload = (typeof DB_WORKLOADS)[number];
@@ -97,6 +98,9 @@ const ENGINES: readonly Engine[] = [
   { impl: "classic-level", kind: "peer", native: false },
   { impl: "wasm", kind: "wasm", native: false },
   { impl: "js", kind: "js", native: false },
+  // ours with compactions merged on the other thread than the store's default (the "wasm" row):
+  // main-thread slices against the worker thread, in the same run (bench/README.md "Compaction thread")
+  { impl: `wasm-${DEFAULT_COMPACTION_THREAD === "worker" ? "main" : "worker"}`, kind: "wasm", native: false },
 ];
 
 /** The steps every engine runs for these workloads (see the header). */
@@ -306,13 +310,19 @@ function rowNote(r: DbRow, sync: boolean): string {
   const parts: string[] = [];
   if (FILLS.includes(r.workload) || r.workload === "deleterandom") {
     if (r.window !== undefined) parts.push(`${r.window} in flight`);
-    parts.push(r.impl === "wasm" || r.impl === "js" ? "durable (fsync, group commit)" : sync ? "sync=true" : "sync=false");
+    parts.push(isOurs(r.impl) ? "durable (fsync, group commit)" : sync ? "sync=true" : "sync=false");
+  }
+  if (isOurs(r.impl) && (FILLS.includes(r.workload) || r.workload === "deleterandom")) {
+    const thread = r.impl === "wasm-main" ? "main" : r.impl === "wasm-worker" ? "worker" : DEFAULT_COMPACTION_THREAD;
+    parts.push(thread === "main" ? "compactions on the main thread (slices)" : "compactions in a worker thread");
   }
   if (r.write_amp_source === "wchar") parts.push("write amp from wchar");
   if (r.compact_ms !== undefined) parts.push(`compaction ${(r.compact_ms / 1e3).toFixed(1)} s`);
   if (r.note !== "") parts.push(r.note);
   return parts.join("; ");
 }
+
+const isOurs = (impl: string) => impl === "wasm" || impl === "js" || impl.startsWith("wasm-");
 
 function verdict(ok: boolean): string {
   return ok ? "met" : "MISSED";
