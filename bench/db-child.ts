@@ -14,6 +14,7 @@
 
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { openClassicLevel } from "./db-classic.js";
 import { dbKey, dbValue, DB_KEY_BYTES, DB_VALUE_BYTES, firstWord, order, readTarget, SALT, SEEK_ENTRIES, type Found } from "./db-data.js";
 import type { BenchEngine } from "./db-engine.js";
@@ -176,18 +177,23 @@ class Bench {
     const { n, window } = this.a;
     const lat = new Float64Array(n);
     const io0 = io();
+    // how long the thread that issues the puts was kept from them: the stall background work
+    // (flushes, compactions merged on this thread) makes every request wait for
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     const t0 = performance.now();
     await windowed(n, window, (j) => {
       const i = keys === null ? j : keys[j];
       return db.put(dbKey(2 * i), dbValue(i, version));
     }, lat);
     const ns = Math.round((performance.now() - t0) * 1e6);
+    loop.disable();
     const settleMs = await settle();
     const io1 = io();
     return {
       ops: n, ns, client_bytes: n * (DB_KEY_BYTES + DB_VALUE_BYTES),
       write_bytes: io1.write_bytes - io0.write_bytes, wchar: io1.wchar - io0.wchar, cancelled_write_bytes: io1.cancelled - io0.cancelled,
-      settle_ms: settleMs, ...latency(lat),
+      settle_ms: settleMs, ...latency(lat), loop_p99_ns: loop.percentile(99), loop_max_ns: loop.max,
     };
   }
 
