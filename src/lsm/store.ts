@@ -905,13 +905,17 @@ export class Store {
   private mergeInWorker(c: Compaction, version: Version, outputs: BegunOutput[]): Promise<CompactionJobResult> {
     const input = (t: TableMeta): TaskTable => ({ ...copiedMeta(t), path: join(this.dir, this.movedTo.get(t.name) ?? t.name), tailSize: this.tailSizes.get(t.name) });
     const level = c.level + 1;
+    const all = [...c.inputs[0], ...c.inputs[1]];
+    const lo = all.map((t) => userKeyOf(t.smallest)).reduce((a, b) => (Buffer.compare(a, b) <= 0 ? a : b));
+    const hi = all.map((t) => userKeyOf(t.largest)).reduce((a, b) => (Buffer.compare(a, b) >= 0 ? a : b));
     const task: CompactionTask = {
       dir: this.dir,
       outputLevel: level,
       overlapping: c.level === 0 ? c.inputs[0].map(input) : [],
       sorted: c.level === 0 ? [c.inputs[1].map(input)] : [c.inputs[0].map(input), c.inputs[1].map(input)],
       smallestSnapshot: this.smallestSnapshot(),
-      deeperLevels: version.levels.slice(c.level + 2).map((tables) => tables.map(copiedMeta)),
+      // of the levels under the output, the tables the inputs' key range meets: the keys asked about are in it
+      deeperLevels: version.levels.slice(c.level + 2).map((_, i) => version.overlapping(c.level + 2 + i, lo, hi).map(copiedMeta)),
       grandparents: c.grandparents.map(copiedMeta),
       maxGrandparentOverlap: 10 * this.shape.tableBytes,
       tableBytes: this.shape.tableBytes,
