@@ -40,10 +40,12 @@ export interface SerializedError {
 const WAITING = 0;
 const READY = 1;
 const CLOSED = 2;
+const REFUSED = 3;
 
 /**
  * An output number handed from the store to a worker blocked on it: the worker resets, asks by
- * message and waits; the store writes the number and wakes it. Closed: the wait throws.
+ * message and waits; the store writes the number and wakes it. Closed (the store is closing) or
+ * refused (no number this time): the wait throws, and the task fails as any failing merge does.
  */
 export class NumberChannel {
   private readonly state: Int32Array;
@@ -55,14 +57,21 @@ export class NumberChannel {
   }
 
   reset(): void {
-    Atomics.compareExchange(this.state, 0, READY, WAITING);
+    if (Atomics.compareExchange(this.state, 0, READY, WAITING) === REFUSED) Atomics.compareExchange(this.state, 0, REFUSED, WAITING);
   }
 
   /** The worker's side: blocks until the store answers. */
   await(): number {
     Atomics.wait(this.state, 0, WAITING);
-    if (Atomics.load(this.state, 0) !== READY) throw new Error("the store closed during a compaction");
+    const state = Atomics.load(this.state, 0);
+    if (state === REFUSED) throw new Error("the store gave no number for an output");
+    if (state !== READY) throw new Error("the store closed during a compaction");
     return this.value[0];
+  }
+
+  refuse(): void {
+    Atomics.store(this.state, 0, REFUSED);
+    Atomics.notify(this.state, 0);
   }
 
   answer(n: number): void {
@@ -104,6 +113,8 @@ export function compactionWorkerThreads(): { readonly started: number; readonly 
 interface Running {
   readonly id: number;
   readonly newNumber: () => number;
+  /** Why newNumber threw: the task's error once the worker has cleaned up after it. */
+  refusal?: Error;
   readonly resolve: (r: CompactionJobResult) => void;
   readonly reject: (err: Error) => void;
 }
@@ -175,13 +186,9 @@ export class CompactionWorker {
       try {
         n = r.newNumber();
       } catch (err) {
-        // the worker's wait throws and its task fails; its channel is closed for good, so a fresh
-        // worker takes the next task
-        const worker = this.worker;
-        this.worker = null;
-        this.channel.close();
-        if (worker !== null) void worker.terminate();
-        this.fail(err as Error);
+        // the worker's wait throws: its task fails, removing its outputs, and then rejects with this
+        r.refusal = err as Error;
+        this.channel.refuse();
         return;
       }
       this.channel.answer(n);
@@ -190,7 +197,7 @@ export class CompactionWorker {
     this.running = null;
     this.worker?.unref();
     if (m.type === "done") r.resolve(m.result);
-    else r.reject(deserializeError(m.error));
+    else r.reject(r.refusal ?? deserializeError(m.error));
   }
 
   /** The current worker's task fails when it dies; one already replaced (or closed) fails nothing. */

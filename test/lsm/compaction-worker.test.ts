@@ -3,9 +3,15 @@
 // manifest's; a compaction that fails in the worker leaves none of its outputs behind and is
 // retried; close() and closeNow() end the worker thread. The worker runs the compiled entry
 // (dist/src/lsm/compaction-thread.js): `npm test` builds it first.
-import { mkdirSync, readdirSync, rmdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
-import { compactionWorkerThreads } from "../../src/lsm/compaction-worker.js";
+import { nodeEnv } from "../../src/io/node-env.js";
+import { copiedMeta, type CompactionTask } from "../../src/lsm/compaction-task.js";
+import { CompactionWorker, compactionWorkerThreads } from "../../src/lsm/compaction-worker.js";
+import { TableFile } from "../../src/lsm/table-file.js";
+import { CorruptionError } from "../../src/sstable/errors.js";
+import { ValueKind } from "../../src/sstable/format.js";
 import { readStoreManifest } from "../../src/lsm/manifest.js";
 import { MemoryEnv } from "../../src/io/memory-env.js";
 import { Store, tableName, type StoreOptions } from "../../src/lsm/store.js";
@@ -181,5 +187,62 @@ describe("the worker thread's lifetime", () => {
     const store = Store.open({ kernels, dir: "/db", env });
     store.closeNow();
     expect(() => Store.open({ kernels, dir: "/db2", env, compactionThread: "worker" })).toThrow(/compactionThread "worker" needs the node:fs env/);
+  });
+});
+
+describe("the compaction worker, on its own", () => {
+  const kernels = bothPaths[0][1];
+
+  /** A level-0 table of `count` keys in dir, and a task that merges it into level 1. */
+  function oneTableTask(dir: string, count: number): { task: CompactionTask; path: string } {
+    const out = new TableFile(nodeEnv, dir, 0, 1, tableName(0, 1), { kernels, bitsPerKey: 10 });
+    for (let i = 0; i < count; i++) out.add(utf8(key(i)), i + 1, ValueKind.VALUE, utf8(`value ${i} ${"z".repeat(50)}`));
+    const meta = out.finish();
+    const path = join(dir, meta.name);
+    const task: CompactionTask = {
+      dir, outputLevel: 1, overlapping: [{ ...copiedMeta(meta), path, tailSize: meta.tailSize }], sorted: [], smallestSnapshot: count + 1,
+      deeperLevels: [], grandparents: [], maxGrandparentOverlap: 1 << 30, tableBytes: 16 * 1024, bitsPerKey: 10, blockSize: undefined,
+    };
+    return { task, path };
+  }
+
+  test("hands back each output's metadata; the worker's errors arrive with their class and code; a failure leaves no output and the worker goes on", async () => {
+    const dir = freshDir();
+    const { task, path } = oneTableTask(dir, 2000);
+    const before = compactionWorkerThreads();
+    const worker = new CompactionWorker("wasm");
+    let next = 100;
+    const result = await worker.run(task, () => next++);
+    expect(result.entriesRead).toBe(2000);
+    expect(result.outputs.length).toBeGreaterThan(1);
+    expect(result.outputs.map((t) => t.name)).toEqual(result.outputs.map((_, i) => tableName(1, 100 + i)));
+    expect(result.outputs.reduce((n, t) => n + t.entries, 0)).toBe(2000);
+    for (const t of result.outputs) expect(statSync(join(dir, t.name)).size).toBe(t.fileSize);
+    for (const t of result.outputs) rmSync(join(dir, t.name));
+
+    const missing = await worker.run({ ...task, overlapping: [{ ...task.overlapping[0], path: join(dir, "nope.sst") }] }, () => next++).catch((e: Error) => e);
+    expect(missing).toMatchObject({ code: "ENOENT" });
+    expect((missing as Error).message).toContain("nope.sst");
+
+    const bytes = readFileSync(path);
+    bytes[20] ^= 0xff; // inside the first data block: its checksum fails when the merge reads it
+    writeFileSync(join(dir, "bad.sst"), bytes);
+    const corrupt = await worker.run({ ...task, overlapping: [{ ...task.overlapping[0], path: join(dir, "bad.sst") }] }, () => next++).catch((e: Error) => e);
+    expect(corrupt).toBeInstanceOf(CorruptionError);
+    expect((corrupt as CorruptionError).file).toContain("bad.sst");
+
+    const refused = await worker.run(task, () => {
+      if (next > 110) throw new Error("no numbers left");
+      return next++;
+    }).catch((e: Error) => e);
+    expect((refused as Error).message).toBe("no numbers left");
+    expect(readdirSync(dir).sort()).toEqual(["L0_001.sst", "bad.sst"]); // every output of the failed merges removed
+
+    const again = await worker.run(task, () => next++);
+    expect(again.entriesRead).toBe(2000);
+    expect(compactionWorkerThreads().started - before.started).toBe(1); // one thread for every task, failed ones too
+    await worker.close();
+    expect(compactionWorkerThreads().live).toBe(before.live);
+    await expect(worker.run(task, () => next++)).rejects.toThrow(/closed/);
   });
 });
