@@ -3,20 +3,25 @@
 // bench/db.ts starts it; the native engines run the same steps in bench/native/db_bench.cc, whose
 // header lists them, and print the same JSON line per step.
 //
-//   node dist/bench/db-child.js '{"engine":"wasm"|"js"|"classic-level","dir":..,"n":..,"steps":[..],..}'
+//   node dist/bench/db-child.js '{"engine":"wasm"|"js"|"wasm-main"|"wasm-worker"|"classic-level","dir":..,"n":..,"steps":[..],..}'
+//
+// "wasm-main" and "wasm-worker" are ours on the wasm kernels with compactions merged on the main
+// thread in slices, or in the store's worker thread (StoreOptions.compactionThread); "wasm" and
+// "js" have the store's default.
 //
 // Writes (puts, deletes) are asynchronous here: `window` of them are kept in flight (each new one
 // issued as one resolves), and a put's latency is from its call to its promise settling.
 
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { openClassicLevel } from "./db-classic.js";
 import { dbKey, dbValue, DB_KEY_BYTES, DB_VALUE_BYTES, firstWord, order, readTarget, SALT, SEEK_ENTRIES, type Found } from "./db-data.js";
 import type { BenchEngine } from "./db-engine.js";
 import { openOurs } from "./db-ours.js";
 
 export interface DbChildArgs {
-  readonly engine: "wasm" | "js" | "classic-level";
+  readonly engine: "wasm" | "js" | "wasm-main" | "wasm-worker" | "classic-level";
   readonly dir: string;
   readonly n: number;
   readonly reads: number;
@@ -162,7 +167,9 @@ class Bench {
     rmSync(this.a.dir, { recursive: true, force: true });
     mkdirSync(this.a.dir, { recursive: true });
     const { engine, dir, cacheBytes, sync } = this.a;
-    this.db = engine === "classic-level" ? await openClassicLevel(dir, cacheBytes, sync) : openOurs(engine, dir, cacheBytes, sync);
+    if (engine === "classic-level") this.db = await openClassicLevel(dir, cacheBytes, sync);
+    else if (engine === "wasm-main" || engine === "wasm-worker") this.db = openOurs("wasm", dir, cacheBytes, sync, engine === "wasm-main" ? "main" : "worker");
+    else this.db = openOurs(engine, dir, cacheBytes, sync);
     return { rss_bytes: process.memoryUsage.rss() };
   }
 
@@ -170,18 +177,23 @@ class Bench {
     const { n, window } = this.a;
     const lat = new Float64Array(n);
     const io0 = io();
+    // how long the thread that issues the puts was kept from them: the stall background work
+    // (flushes, compactions merged on this thread) makes every request wait for
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     const t0 = performance.now();
     await windowed(n, window, (j) => {
       const i = keys === null ? j : keys[j];
       return db.put(dbKey(2 * i), dbValue(i, version));
     }, lat);
     const ns = Math.round((performance.now() - t0) * 1e6);
+    loop.disable();
     const settleMs = await settle();
     const io1 = io();
     return {
       ops: n, ns, client_bytes: n * (DB_KEY_BYTES + DB_VALUE_BYTES),
       write_bytes: io1.write_bytes - io0.write_bytes, wchar: io1.wchar - io0.wchar, cancelled_write_bytes: io1.cancelled - io0.cancelled,
-      settle_ms: settleMs, ...latency(lat),
+      settle_ms: settleMs, ...latency(lat), loop_p99_ns: loop.percentile(99), loop_max_ns: loop.max,
     };
   }
 

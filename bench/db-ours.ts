@@ -7,7 +7,7 @@
 // bounded number in flight, as it does for classic-level.
 
 import { loadKernels, type KernelsName } from "../src/kernels/node.js";
-import { Store } from "../src/lsm/store.js";
+import { Store, type StoreOptions } from "../src/lsm/store.js";
 import { firstWord, type Found } from "./db-data.js";
 import type { BenchEngine } from "./db-engine.js";
 
@@ -27,8 +27,9 @@ function seekOn(store: Store, key: Uint8Array, count: number): Found {
   }
 }
 
-export function openOurs(impl: KernelsName, dir: string, cacheBytes: number, sync: boolean): BenchEngine {
-  const store = Store.open({ kernels: loadKernels(impl), dir, blockCacheBytes: cacheBytes });
+/** Our store on `impl` kernels; its compactions merge on `compactionThread` (default: the store's default). */
+export function openOurs(impl: KernelsName, dir: string, cacheBytes: number, sync: boolean, compactionThread?: StoreOptions["compactionThread"]): BenchEngine {
+  const store = Store.open({ kernels: loadKernels(impl), dir, blockCacheBytes: cacheBytes, compactionThread });
   const options = { sync };
   return {
     put: (key, value) => store.put(key, value, options),

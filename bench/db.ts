@@ -26,6 +26,7 @@ import { DB_KEY_BYTES, DB_VALUE_BYTES, expectedReads, expectedSeeks } from "./db
 import type { Measurement } from "./measure.js";
 import { nativeProgram, type NativeProgram } from "./native.js";
 import type { ImplKind } from "./workloads.js";
+import { DEFAULT_COMPACTION_THREAD } from "../src/lsm/store.js";
 
 export const DB_WORKLOADS = ["fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "seekrandom", "deleterandom"] as const;
 export type DbWorkload = (typeof DB_WORKLOADS)[number];
@@ -70,6 +71,9 @@ export interface DbRow extends Measurement {
   readonly put_p50_us?: number;
   readonly put_p99_us?: number;
   readonly put_max_us?: number;
+  /** Fills on the Node engines: the event loop's delay (perf_hooks monitorEventLoopDelay), p99 and max. */
+  readonly loop_p99_us?: number;
+  readonly loop_max_us?: number;
   /** Reads: entries found and the sum of their values' first words (checked against db-data.ts). */
   readonly found?: number;
   readonly peak_rss_bytes: number;
@@ -97,6 +101,9 @@ const ENGINES: readonly Engine[] = [
   { impl: "classic-level", kind: "peer", native: false },
   { impl: "wasm", kind: "wasm", native: false },
   { impl: "js", kind: "js", native: false },
+  // ours with compactions merged on the other thread than the store's default (the "wasm" row):
+  // main-thread slices against the worker thread, in the same run (bench/README.md "Compaction thread")
+  { impl: `wasm-${DEFAULT_COMPACTION_THREAD === "worker" ? "main" : "worker"}`, kind: "wasm", native: false },
 ];
 
 /** The steps every engine runs for these workloads (see the header). */
@@ -173,6 +180,7 @@ function row(e: Engine, w: string, line: Line, idle: number, o: DbOptions): DbRo
       ? {
           write_bytes: writeBytes, wchar: num(line.wchar), cancelled_write_bytes: num(line.cancelled_write_bytes), client_bytes: num(line.client_bytes),
           settle_ms: num(line.settle_ms), put_p50_us: us("lat_p50_ns"), put_p99_us: us("lat_p99_ns"), put_max_us: us("lat_max_ns"),
+          ...(line.loop_max_ns === undefined ? {} : { loop_p99_us: us("loop_p99_ns"), loop_max_us: us("loop_max_ns") }),
         }
       : {}),
     ...(line.found === undefined ? {} : { found: num(line.found) }),
@@ -306,13 +314,22 @@ function rowNote(r: DbRow, sync: boolean): string {
   const parts: string[] = [];
   if (FILLS.includes(r.workload) || r.workload === "deleterandom") {
     if (r.window !== undefined) parts.push(`${r.window} in flight`);
-    parts.push(sync ? (r.impl === "wasm" || r.impl === "js" ? "sync=true (fsync, group commit)" : "sync=true") : "sync=false");
+    parts.push(sync ? (isOurs(r.impl) ? "sync=true (fsync, group commit)" : "sync=true") : "sync=false");
+  }
+  if (isOurs(r.impl) && (FILLS.includes(r.workload) || r.workload === "deleterandom")) {
+    const thread = r.impl === "wasm-main" ? "main" : r.impl === "wasm-worker" ? "worker" : DEFAULT_COMPACTION_THREAD;
+    parts.push(thread === "main" ? "compactions on the main thread (slices)" : "compactions in a worker thread");
+  }
+  if (r.loop_max_us !== undefined) {
+    parts.push(`event loop delay p99 ${fmtUs(r.loop_p99_us)} µs, max ${fmtUs(r.loop_max_us)} µs`);
   }
   if (r.write_amp_source === "wchar") parts.push("write amp from wchar");
   if (r.compact_ms !== undefined) parts.push(`compaction ${(r.compact_ms / 1e3).toFixed(1)} s`);
   if (r.note !== "") parts.push(r.note);
   return parts.join("; ");
 }
+
+const isOurs = (impl: string) => impl === "wasm" || impl === "js" || impl.startsWith("wasm-");
 
 function verdict(ok: boolean): string {
   return ok ? "met" : "MISSED";

@@ -17,17 +17,21 @@
 //   2    bad usage: unknown command or flag, a flag value out of range (message and hint on stderr)
 //   128+N  signal N (SIGHUP 129, SIGINT 130, SIGQUIT 131, SIGTERM 143): the store was closed
 
+// The sst and repair commands are imported when they run (and for the usage text): serving loads
+// only what the node needs, so that it starts under a low `ulimit -n` (Node's loader opens a
+// module graph's files concurrently).
+
 import { GLOBAL_FLAGS_USAGE, packageVersion, splitGlobalFlags } from "./cli/global-flags.js";
-import { runSst, SST_SYNOPSES } from "./cli/sst.js";
 import { SERVE_FLAGS_USAGE, UsageError, parseServeArgs } from "./node/options.js";
 import { serveStore } from "./node/serve.js";
-import { REPAIR_SYNOPSIS, runRepair } from "./cli/repair.js";
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
-const USAGE = `Usage: wasm-lsm [--kernels wasm|js] [serve] [options]
+const usage = async () => {
+  const [{ SST_SYNOPSES }, { REPAIR_SYNOPSIS }] = await Promise.all([import("./cli/sst.js"), import("./cli/repair.js")]);
+  return `Usage: wasm-lsm [--kernels wasm|js] [serve] [options]
        ${SST_SYNOPSES.join("\n       ")}
        ${REPAIR_SYNOPSIS}
        wasm-lsm --help | --version
@@ -44,6 +48,15 @@ Messages (PROTOCOL.md, in the package, gives every field, reply and error):
   memtable_put    key, value                    -> memtable_put_ok
   memtable_get    key                           -> memtable_get_ok: value, source
   memtable_scan   start, end                    -> memtable_scan_ok: entries
+  memtable_delete key                           -> memtable_delete_ok
+  lsm_read        key                           -> lsm_read_ok: value, found_at, levels_checked
+  lsm_level_info                                -> lsm_level_info_ok: levels
+  lsm_compact     source_level, target_level    -> lsm_compact_ok: sstables_merged, new_sstables,
+                                                   keys_deduplicated, bytes_read, bytes_written,
+                                                   write_amplification
+  lsm_compact_status                            -> lsm_compact_status_ok: pending_compactions,
+                                                   total_compactions, total_bytes_compacted
+  lsm_scan        start, end, limit?            -> lsm_scan_ok: entries
   Failures are {"type": "error", "code", "text"}: 10 unknown type, 11 try again (nothing was
   changed), 12 malformed request, 13 internal error, 20 no such table, 1000 corruption.
 
@@ -58,16 +71,17 @@ reader went away (the store is closed first), or an internal error; 2 bad usage;
 (HUP, INT, QUIT, TERM close the store first).
 
 The sst commands read and write table files; "wasm-lsm sst --help" tells more.
-"wasm-lsm repair DIR" rebuilds a store directory's MANIFEST; "wasm-lsm repair --help" tells more.
+"wasm-lsm repair DIR" rebuilds a store directory's manifest; "wasm-lsm repair --help" tells more.
 `;
+};
 
 type Command = (args: readonly string[], globals: readonly string[]) => Promise<number>;
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   serve: (args, globals) => serve([...globals, ...args]),
-  sst: (args, globals) => runSst(args, globals),
-  repair: (args, globals) => runRepair([...globals, ...args]),
-  help: async () => printHelp(),
+  sst: async (args, globals) => (await import("./cli/sst.js")).runSst(args, globals),
+  repair: async (args, globals) => (await import("./cli/repair.js")).runRepair([...globals, ...args]),
+  help: () => printHelp(),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -78,7 +92,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (first === undefined || first.startsWith("-")) return serve([...globals.forward, ...globals.rest]);
   const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (command !== undefined) return command(rest, globals.forward);
-  process.stderr.write(`wasm-lsm: unknown command ${JSON.stringify(first)}\n\n${USAGE}`);
+  process.stderr.write(`wasm-lsm: unknown command ${JSON.stringify(first)}\n\n${await usage()}`);
   return EXIT_USAGE;
 }
 
@@ -96,8 +110,8 @@ async function serve(args: readonly string[]): Promise<number> {
   return serveStore(options, { input: process.stdin, output: process.stdout, log });
 }
 
-function printHelp(): number {
-  process.stdout.write(USAGE);
+async function printHelp(): Promise<number> {
+  process.stdout.write(await usage());
   return EXIT_OK;
 }
 

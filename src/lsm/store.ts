@@ -27,7 +27,9 @@ import { ValueKind } from "../sstable/format.js";
 import { BlockCache } from "../sstable/block-cache.js";
 import type { GetResult } from "../sstable/reader.js";
 import { DEFAULT_LEVEL_SHAPE, LAST_LEVEL, levelScores, manualCompaction, maxBytesForLevel, pickCompaction, type Compaction, type LevelShape } from "./compaction.js";
-import { runCompactionJob } from "./compaction-job.js";
+import { runCompactionJob, type CompactionJobResult } from "./compaction-job.js";
+import { copiedMeta, type CompactionTask, type TaskTable } from "./compaction-task.js";
+import { CompactionWorker } from "./compaction-worker.js";
 import { DbIterator, type DbEntry } from "./db-iterator.js";
 import { createEphemeralDir, removeAbandonedEphemeralStores } from "./ephemeral.js";
 import type { Env } from "./env.js";
@@ -83,7 +85,17 @@ export interface StoreOptions {
    * temporary directory and the sweep of abandoned ones are about processes (ephemeral.ts).
    */
   readonly env?: Env;
+  /**
+   * Where a compaction's merge runs (README "Speed and memory"): "worker", a worker_threads Worker
+   * of the store's with its own kernels (compaction-worker.ts), or "main", in SLICE_MS slices
+   * between requests. Default DEFAULT_COMPACTION_THREAD; a store on another env than node:fs merges
+   * on the main thread (a worker cannot share it).
+   */
+  readonly compactionThread?: "main" | "worker";
 }
+
+/** An output a compaction began: removed if the compaction fails (TableFile.abandon). */
+type BegunOutput = { readonly number: number; abandon(): void };
 
 /** A table a flush wrote. */
 export type FlushResult = WrittenTable;
@@ -164,6 +176,8 @@ const FLUSH_YIELD_EVERY = 4096;
 const RETRY_MS = 100;
 const RETRY_MAX_MS = 1000;
 const COMPARATOR = "leveldb.BytewiseComparator";
+/** The compaction thread measured best (bench/README.md "Compaction thread"). */
+export const DEFAULT_COMPACTION_THREAD: "main" | "worker" = "worker";
 
 export class Store {
   readonly dir: string;
@@ -234,6 +248,8 @@ export class Store {
   private l0Waiters: (() => void)[] = [];
   /** The tables open for lookups, sharing one block cache. */
   private readonly tableCache: TableCache;
+  /** Where compactions merge when not on this thread (compactionThread "worker"). */
+  private readonly compactionWorker: CompactionWorker | null;
   private closed = false;
 
   private constructor(options: StoreOptions) {
@@ -248,6 +264,7 @@ export class Store {
     this.shape = levelShape(options.levels ?? {});
     this.backgroundCompaction = options.backgroundCompaction ?? true;
     this.log = options.log ?? (() => {});
+    this.compactionWorker = compactionWorkerFor(options.compactionThread, this.env, this.kernels);
     this.tableCache = new TableCache({
       env: this.env,
       dir: this.dir,
@@ -538,6 +555,7 @@ export class Store {
     while (this.compacting !== null) await this.compacting;
     await this.wal?.idle();
     this.closeNow();
+    await this.compactionWorker?.close(); // its thread has exited
   }
 
   /**
@@ -549,6 +567,7 @@ export class Store {
     this.closed = true;
     for (const t of [this.flushRetryTimer, this.compactionRetryTimer]) if (t !== null) clearTimeout(t);
     for (const w of this.l0Waiters.splice(0)) w();
+    this.compactionWorker?.closeNow();
     this.frozenLog?.closeNow();
     this.wal?.closeNow();
     this.manifest.close();
@@ -869,55 +888,24 @@ export class Store {
     }
     const version = this.version;
     version.ref();
-    const outputs: TableFile[] = [];
-    let written: readonly WrittenTable[] = [];
+    const outputs: BegunOutput[] = [];
     try {
-      const iterators: InternalIterator[] = [];
-      const released: (() => void)[] = [];
-      try {
-        if (c.level === 0) {
-          for (const t of c.inputs[0]) {
-            const o = this.openTable(t);
-            released.push(o.release);
-            iterators.push(o.iterator);
-          }
-        } else {
-          iterators.push(new LevelIterator(c.inputs[0], (t) => this.openTable(t)));
-        }
-        if (c.inputs[1].length > 0) iterators.push(new LevelIterator(c.inputs[1], (t) => this.openTable(t)));
-        const slicer = new TimeSlicer(SLICE_MS);
-        const result = await runCompactionJob({
-          inputs: iterators,
-          smallestSnapshot: Math.min(this.appliedSequence, ...this.snapshots.values()),
-          isBaseLevelForKey: (key) => isBaseLevelForKey(version, c.level + 2, key),
-          grandparents: c.grandparents,
-          maxGrandparentOverlap: 10 * this.shape.tableBytes,
-          tableBytes: this.shape.tableBytes,
-          newOutput: () => {
-            const out = this.newTableFile(c.level + 1, this.allocateTableNumber());
-            outputs.push(out);
-            return out;
-          },
-          pause: () => (this.closed ? Promise.reject(new Error("store closed during a compaction")) : slicer.pause()),
-        });
-        written = result.outputs;
-        if (this.durable) this.env.syncDir(this.dir);
-        const edit: VersionEdit = {
-          ...emptyEdit(),
-          compactPointers: [{ level: c.level, key: c.inputs[0].reduce((a, t) => (compareLargest(t, a) > 0 ? t : a)).largest }],
-          deletedFiles: inputs.map((t) => ({ level: t.level, number: t.number })),
-          newFiles: written,
-        };
-        this.logAndApply(edit, written, inputs);
-        const bytesWritten = written.reduce((n, t) => n + t.fileSize, 0);
-        this.stats.compactions++;
-        this.stats.compactedBytes += bytesWritten;
-        this.stats.tableBytes += bytesWritten;
-        this.saveStats();
-        return { tablesMerged: inputs.length, newTables: written.length, keysDeduplicated: result.dropped, bytesRead, bytesWritten };
-      } finally {
-        for (const r of released) r();
-      }
+      const result = this.compactionWorker === null ? await this.mergeHere(c, version, outputs) : await this.mergeInWorker(c, version, outputs);
+      const written = result.outputs;
+      if (this.durable) this.env.syncDir(this.dir);
+      const edit: VersionEdit = {
+        ...emptyEdit(),
+        compactPointers: [{ level: c.level, key: c.inputs[0].reduce((a, t) => (compareLargest(t, a) > 0 ? t : a)).largest }],
+        deletedFiles: inputs.map((t) => ({ level: t.level, number: t.number })),
+        newFiles: written,
+      };
+      this.logAndApply(edit, written, inputs);
+      const bytesWritten = written.reduce((n, t) => n + t.fileSize, 0);
+      this.stats.compactions++;
+      this.stats.compactedBytes += bytesWritten;
+      this.stats.tableBytes += bytesWritten;
+      this.saveStats();
+      return { tablesMerged: inputs.length, newTables: written.length, keysDeduplicated: result.dropped, bytesRead, bytesWritten };
     } catch (err) {
       if (!(err instanceof ManifestWriteError)) for (const out of outputs) out.abandon(); // logAndApply handled its own
       for (const out of outputs) this.pendingOutputs.delete(out.number);
@@ -925,6 +913,78 @@ export class Store {
     } finally {
       this.releaseVersion(version);
     }
+  }
+
+  /** The merge on this thread, in slices between requests (time-slicer.ts); `outputs` gets each output begun. */
+  private async mergeHere(c: Compaction, version: Version, outputs: BegunOutput[]): Promise<CompactionJobResult> {
+    const iterators: InternalIterator[] = [];
+    const released: (() => void)[] = [];
+    try {
+      if (c.level === 0) {
+        for (const t of c.inputs[0]) {
+          const o = this.openTable(t);
+          released.push(o.release);
+          iterators.push(o.iterator);
+        }
+      } else {
+        iterators.push(new LevelIterator(c.inputs[0], (t) => this.openTable(t)));
+      }
+      if (c.inputs[1].length > 0) iterators.push(new LevelIterator(c.inputs[1], (t) => this.openTable(t)));
+      const slicer = new TimeSlicer(SLICE_MS);
+      return await runCompactionJob({
+        inputs: iterators,
+        smallestSnapshot: this.smallestSnapshot(),
+        isBaseLevelForKey: (key) => isBaseLevelForKey(version, c.level + 2, key),
+        grandparents: c.grandparents,
+        maxGrandparentOverlap: 10 * this.shape.tableBytes,
+        tableBytes: this.shape.tableBytes,
+        newOutput: () => {
+          const out = this.newTableFile(c.level + 1, this.allocateTableNumber());
+          outputs.push(out);
+          return out;
+        },
+        pause: () => (this.closed ? Promise.reject(new Error("store closed during a compaction")) : slicer.pause()),
+      });
+    } finally {
+      for (const r of released) r();
+    }
+  }
+
+  /**
+   * The same merge in the compaction worker (compaction-task.ts): the inputs where they are on
+   * disk, the outputs numbered here, one by one as the worker asks; `outputs` gets each output
+   * numbered, to be removed if the compaction fails.
+   */
+  private mergeInWorker(c: Compaction, version: Version, outputs: BegunOutput[]): Promise<CompactionJobResult> {
+    const input = (t: TableMeta): TaskTable => ({ ...copiedMeta(t), path: join(this.dir, this.fileNameOf(t.name)), tailSize: t.tailSize });
+    const level = c.level + 1;
+    const all = [...c.inputs[0], ...c.inputs[1]];
+    const lo = all.map((t) => userKeyOf(t.smallest)).reduce((a, b) => (Buffer.compare(a, b) <= 0 ? a : b));
+    const hi = all.map((t) => userKeyOf(t.largest)).reduce((a, b) => (Buffer.compare(a, b) >= 0 ? a : b));
+    const task: CompactionTask = {
+      dir: this.dir,
+      outputLevel: level,
+      overlapping: c.level === 0 ? c.inputs[0].map(input) : [],
+      sorted: c.level === 0 ? [c.inputs[1].map(input)] : [c.inputs[0].map(input), c.inputs[1].map(input)],
+      smallestSnapshot: this.smallestSnapshot(),
+      // of the levels under the output, the tables the inputs' key range meets: the keys asked about are in it
+      deeperLevels: version.levels.slice(c.level + 2).map((_, i) => version.overlapping(c.level + 2 + i, lo, hi).map(copiedMeta)),
+      grandparents: c.grandparents.map(copiedMeta),
+      maxGrandparentOverlap: 10 * this.shape.tableBytes,
+      tableBytes: this.shape.tableBytes,
+      bitsPerKey: this.bitsPerKey,
+      blockSize: this.blockSize,
+    };
+    return this.compactionWorker!.run(task, () => {
+      const number = this.allocateTableNumber();
+      const path = join(this.dir, tableName(level, number));
+      outputs.push({ number, abandon: () => [path, `${path}.tmp`].forEach((p) => removeQuietly(this.env, p)) }); // the worker removes its own; this is for one that died
+      return number;
+    });
+  }
+
+  private smallestSnapshot(): number {
+    return Math.min(this.appliedSequence, ...this.snapshots.values());
   }
 
   /**
@@ -1179,6 +1239,16 @@ function isBaseLevelForKey(version: Version, from: number, userKey: Uint8Array):
     if (t !== undefined && compareUserKey(t.smallest, userKey) <= 0) return false;
   }
   return true;
+}
+
+/** The worker a store with compactionThread "worker" merges in, or null: on this thread. */
+function compactionWorkerFor(asked: StoreOptions["compactionThread"], env: Env, kernels: Kernels): CompactionWorker | null {
+  if (asked !== undefined && asked !== "main" && asked !== "worker") throw new RangeError(`compactionThread must be "main" or "worker", got ${JSON.stringify(asked)}`);
+  if (!isNodeEnv(env)) {
+    if (asked === "worker") throw new Error('compactionThread "worker" needs the node:fs env: a worker thread cannot share this one');
+    return null;
+  }
+  return (asked ?? DEFAULT_COMPACTION_THREAD) === "worker" ? new CompactionWorker(kernels.name) : null;
 }
 
 function compareLargest(a: TableMeta, b: TableMeta): number {

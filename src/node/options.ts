@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_BITS_PER_KEY } from "../kernels/bloom-layout.js";
 import type { KernelsName } from "../kernels/node.js";
+import { DEFAULT_COMPACTION_THREAD } from "../lsm/store.js";
 import { WAL_RECOVERY_MODES, type WalRecoveryMode } from "../lsm/wal.js";
 
 export interface NodeOptions {
@@ -30,7 +31,11 @@ export interface NodeOptions {
   readonly tableBytes: number;
   /** Compact in the background when a level passes its trigger. */
   readonly compaction: boolean;
+  /** Where compactions merge: the store's worker thread, or the main thread in slices (StoreOptions.compactionThread). */
+  readonly compactionThread: CompactionThread;
 }
+
+export type CompactionThread = "main" | "worker";
 
 
 export const DEFAULT_MEMTABLE_BYTES = 4 * 1024 * 1024;
@@ -62,6 +67,7 @@ export const DEFAULT_NODE_OPTIONS: NodeOptions = {
   levelBaseBytes: DEFAULT_LEVEL_BASE_BYTES,
   tableBytes: DEFAULT_TABLE_BYTES,
   compaction: true,
+  compactionThread: DEFAULT_COMPACTION_THREAD,
 };
 
 /** Bad command-line usage: the CLI prints the message and exits 2. */
@@ -84,7 +90,10 @@ export const SERVE_FLAGS_USAGE = `  --data-dir DIR        keep the store in DIR 
                         down at max(8, 2N) tables and wait at that + 4
   --level-base-bytes N  level 1's target size, x10 per level below, 1..${MAX_LEVEL_BYTES} (default ${DEFAULT_LEVEL_BASE_BYTES})
   --table-bytes N       compaction output tables are cut at N bytes, 1..${MAX_LEVEL_BYTES} (default ${DEFAULT_TABLE_BYTES})
-  --no-compaction       no background compactions (lsm_compact still compacts)`;
+  --no-compaction       no background compactions (lsm_compact still compacts)
+  --compaction-thread main|worker
+                        where compactions merge: a worker thread, or the main thread in
+                        slices between requests (default ${DEFAULT_NODE_OPTIONS.compactionThread})`;
 
 /** The options of `serve ARGS`, or "help" for --help / -h, "version" for --version; throws UsageError. */
 export function parseServeArgs(args: readonly string[]): NodeOptions | "help" | "version" {
@@ -104,6 +113,7 @@ export function parseServeArgs(args: readonly string[]): NodeOptions | "help" | 
     levelBaseBytes: intFlag("--level-base-bytes", values["level-base-bytes"], 1, MAX_LEVEL_BYTES, DEFAULT_LEVEL_BASE_BYTES),
     tableBytes: intFlag("--table-bytes", values["table-bytes"], 1, MAX_LEVEL_BYTES, DEFAULT_TABLE_BYTES),
     compaction: values["no-compaction"] !== true,
+    compactionThread: compactionThreadFlag(values["compaction-thread"]),
   };
 }
 
@@ -126,6 +136,7 @@ function parseFlags(args: readonly string[]) {
         "level-base-bytes": { type: "string" },
         "table-bytes": { type: "string" },
         "no-compaction": { type: "boolean" },
+        "compaction-thread": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -151,6 +162,12 @@ function kernelsFlag(value: string | undefined): KernelsName {
   if (value === undefined) return DEFAULT_NODE_OPTIONS.kernels;
   if (value === "wasm" || value === "js") return value;
   throw new UsageError(`--kernels must be wasm or js, got ${JSON.stringify(value)}`);
+}
+
+function compactionThreadFlag(value: string | undefined): CompactionThread {
+  if (value === undefined) return DEFAULT_NODE_OPTIONS.compactionThread;
+  if (value === "main" || value === "worker") return value;
+  throw new UsageError(`--compaction-thread must be main or worker, got ${JSON.stringify(value)}`);
 }
 
 function walRecoveryModeFlag(value: string | undefined): WalRecoveryMode {

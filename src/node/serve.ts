@@ -81,6 +81,7 @@ function openStore(options: NodeOptions, log: (line: string) => void): { store: 
       maxOpenFiles: options.maxOpenFiles,
       levels: { l0Trigger: options.l0Trigger, levelBaseBytes: options.levelBaseBytes, tableBytes: options.tableBytes },
       backgroundCompaction: options.compaction,
+      compactionThread: options.compactionThread,
       log,
     });
     return { store, kernels };

@@ -67,10 +67,11 @@ describe("serve flags", () => {
       levelBaseBytes: 10 * 1024 * 1024,
       tableBytes: 2 * 1024 * 1024,
       compaction: true,
+      compactionThread: "worker",
     });
     const all = ["--data-dir", "/tmp/x", "--memtable-bytes", "1024", "--bits-per-key", "64", "--kernels", "js", "--wal-recovery-mode", "point-in-time"];
     all.push("--block-cache-bytes", "0", "--max-open-files", "10", "--read-ahead-bytes", "1");
-    all.push("--l0-trigger", "2", "--level-base-bytes", "65536", "--table-bytes", "4096", "--no-compaction");
+    all.push("--l0-trigger", "2", "--level-base-bytes", "65536", "--table-bytes", "4096", "--no-compaction", "--compaction-thread", "main");
     expect(parseServeArgs(all)).toEqual({
       dataDir: "/tmp/x",
       memtableBytes: 1024,
@@ -84,12 +85,13 @@ describe("serve flags", () => {
       levelBaseBytes: 65536,
       tableBytes: 4096,
       compaction: false,
+      compactionThread: "main",
     });
     expect(parseServeArgs(["--memtable-bytes=2048"])).toMatchObject({ memtableBytes: 2048 });
     expect(parseServeArgs(["--kernels", "foo", "--help"])).toBe("help");
   });
 
-  test.each([[["--data-dir", ""]], [["--memtable-bytes", "0"]], [["--memtable-bytes", "-5"]], [["--memtable-bytes", "1e3"]], [["--memtable-bytes", String(2 ** 31)]], [["--bits-per-key", "65"]], [["--bits-per-key", " 7"]], [["--kernels", "WASM"]], [["--wal-recovery-mode", "lenient"]], [["--max-open-files", "9"]], [["--read-ahead-bytes", "0"]], [["--l0-trigger", "0"]], [["--level-base-bytes", "0"]], [["--table-bytes", "1.5"]], [["--no-compaction=1"]]])(
+  test.each([[["--data-dir", ""]], [["--memtable-bytes", "0"]], [["--memtable-bytes", "-5"]], [["--memtable-bytes", "1e3"]], [["--memtable-bytes", String(2 ** 31)]], [["--bits-per-key", "65"]], [["--bits-per-key", " 7"]], [["--kernels", "WASM"]], [["--wal-recovery-mode", "lenient"]], [["--max-open-files", "9"]], [["--read-ahead-bytes", "0"]], [["--l0-trigger", "0"]], [["--level-base-bytes", "0"]], [["--table-bytes", "1.5"]], [["--no-compaction=1"]], [["--compaction-thread", "both"]], [["--compaction-thread", "Worker"]]])(
     "%j is a UsageError",
     (args) => {
       expect(() => parseServeArgs(args)).toThrow(UsageError);

@@ -52,7 +52,7 @@ describe.skipIf(process.platform !== "linux")(`the built node under ulimit -n ${
     }
 
     const dir = freshDir();
-    const exit = await runUnderUlimit(FD_LIMIT, ["--data-dir", dir], `${lines.join("\n")}\n`);
+    const exit = await runUnderUlimit(FD_LIMIT, ["--data-dir", dir, "--no-compaction"], `${lines.join("\n")}\n`); // the 100 tables stay where the flushes put them
     expect(exit.stderr).not.toMatch(/EMFILE|too many open files/i);
     const replies = exit.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { body: Record<string, unknown> });
     expect(replies).toHaveLength(lines.length);

@@ -39,7 +39,7 @@ function soakProject(): string {
   return root;
 }
 
-const SOAK_FILES = "test/crash/crash.test.ts test/kernels/memory.test.ts test/kernels/differential.test.ts test/protocol/data.test.ts";
+const SOAK_FILES = "test/crash/crash.test.ts test/kernels/memory.test.ts test/kernels/differential.test.ts test/protocol/data.test.ts test/lsm/metamorphic.test.ts test/crash/compaction-crash.test.ts";
 
 describe("npm run soak", () => {
   test("builds, runs the soak files with SOAK=1, prints its wall time, and ends with vitest's summary", () => {
@@ -47,7 +47,7 @@ describe("npm run soak", () => {
     const r = run(root, "scripts/soak.sh", { VITEST_OUT: " ✓ test/crash/crash.test.ts\\n\\nTests: 17 passed, 0 failed, 0 skipped\\n" });
     expect(r.status).toBe(0);
     expect(r.calls).toEqual(["build", `SOAK=1 vitest run ${SOAK_FILES}`]);
-    expect(r.lines.slice(-2)).toEqual([expect.stringMatching(/^soak: 4 files at full size in \d+ s \(vitest exit status 0\)$/), "Tests: 17 passed, 0 failed, 0 skipped"]);
+    expect(r.lines.slice(-2)).toEqual([expect.stringMatching(/^soak: 6 files at full size in \d+ s \(vitest exit status 0\)$/), "Tests: 17 passed, 0 failed, 0 skipped"]);
   });
 
   test("failing tests: the same summary last, and a failing exit status", () => {
@@ -94,7 +94,7 @@ describe(".ci/run", () => {
   test("runs npm test, then the soak; prints each one's time; the last line adds up both summaries", () => {
     const r = run(ciProject(), ".ci/run", {
       TEST_OUT: "Tests: 540 passed, 0 failed, 2 skipped\\n",
-      SOAK_OUT: "soak: 4 files at full size in 80 s (vitest exit status 0)\\nTests: 17 passed, 0 failed, 0 skipped\\n",
+      SOAK_OUT: "soak: 6 files at full size in 80 s (vitest exit status 0)\\nTests: 17 passed, 0 failed, 0 skipped\\n",
     });
     expect(r.status).toBe(0);
     expect(r.calls).toEqual(["npm --version", "npm ci", "npm test", "npm run soak"]);
