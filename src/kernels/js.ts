@@ -10,9 +10,11 @@ import {
   BLOCK_TRAILER_SIZE,
   BlockFormatError,
   KeyOrder,
+  SHORT_KEY_MESSAGE,
   SeekStatus,
   blockCapacity,
   checkBlockOptions,
+  checkRunStarts,
   maxEntryBytes,
   packedCount,
 } from "./types.js";
@@ -24,6 +26,7 @@ import type {
   Kernels,
   LoadedBlock,
   LoadedFilter,
+  MergedOrder,
   PackedBytes,
 } from "./types.js";
 
@@ -220,6 +223,43 @@ export function compareKeys(a: Uint8Array, as: number, alen: number, b: Uint8Arr
     if (d !== 0) return d > 0 ? -1 : 1;
   }
   return 0;
+}
+
+// ---- Merge of sorted runs (assembly/merge.ts) ----
+
+/** The twin of assembly/merge.ts mergeRuns: the same head scan, so the same order for any input. */
+export function mergeRunsJs(keys: PackedBytes, runStarts: Int32Array): MergedOrder {
+  const total = checkRunStarts(keys, runStarts);
+  const { bytes, offsets } = keys;
+  const k = runStarts.length - 1;
+  for (let i = runStarts[0]; i < runStarts[k]; i++) if (offsets[i + 1] - offsets[i] < 8) throw new RangeError(SHORT_KEY_MESSAGE);
+  const cursors = runStarts.slice(0, k);
+  const order = new Int32Array(total);
+  const sameUserKey = new Uint8Array(total);
+  let prev = -1;
+  for (let n = 0; ; n++) {
+    let best = -1;
+    let bestStart = 0, bestLen = 0;
+    for (let r = 0; r < k; r++) {
+      const c = cursors[r];
+      if (c >= runStarts[r + 1]) continue;
+      const s = offsets[c], len = offsets[c + 1] - s;
+      if (best < 0 || compareKeys(bytes, s, len, bytes, bestStart, bestLen, KeyOrder.INTERNAL) < 0) {
+        best = r;
+        bestStart = s;
+        bestLen = len;
+      }
+    }
+    if (best < 0) break;
+    const c = cursors[best]++;
+    order[n] = c;
+    if (prev >= 0) {
+      const ps = offsets[prev], plen = offsets[prev + 1] - ps;
+      sameUserKey[n] = compareBytes(bytes, bestStart, bestLen - 8, bytes, ps, plen - 8) === 0 ? 1 : 0;
+    }
+    prev = c;
+  }
+  return { order, sameUserKey };
 }
 
 // ---- Block builder (assembly/block.ts) ----
@@ -454,4 +494,6 @@ export const jsKernels: Kernels = {
   },
 
   snappyDecompress: snappyDecompressJs,
+
+  mergeRuns: mergeRunsJs,
 };

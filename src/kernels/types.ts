@@ -68,6 +68,14 @@ export interface LoadedFilter {
   release(): void;
 }
 
+/** The merge of sorted runs of internal keys (assembly/merge.ts, mergeRunsJs in js.ts). */
+export interface MergedOrder {
+  /** Indices of the batch's entries, in merged order. */
+  readonly order: Int32Array;
+  /** sameUserKey[i] is 1 when merged entry i has the user key of merged entry i - 1, else 0. */
+  readonly sameUserKey: Uint8Array;
+}
+
 export interface Kernels {
   readonly name: "wasm" | "js";
   /** murmur3 x86_32 of key with seed, as an unsigned 32-bit number. */
@@ -88,6 +96,13 @@ export interface Kernels {
    * a fresh array. Throws SnappyFormatError (src/kernels/snappy.ts) with the failed check's status.
    */
   snappyDecompress(input: Uint8Array): Uint8Array;
+  /**
+   * Merges runs of internal keys (FORMAT.md "Keys") into internal-key order: run r is entries
+   * runStarts[r] .. runStarts[r + 1] of keys, each run sorted, runs newest first (on equal keys the
+   * lower run comes first). Entries before runStarts[0] or after the last run are not merged.
+   * Throws RangeError for runStarts out of order or past the batch, or a key under 8 bytes.
+   */
+  mergeRuns(keys: PackedBytes, runStarts: Int32Array): MergedOrder;
 }
 
 /** Status codes shared by both paths (assembly/search.ts). */
@@ -166,6 +181,21 @@ export function checkBlockOptions(options: BlockOptions): { restartInterval: num
   }
   return { restartInterval, targetSize };
 }
+
+/** Checks the run bounds of a mergeRuns call; returns the number of entries the runs hold. */
+export function checkRunStarts(keys: PackedBytes, runStarts: Int32Array): number {
+  const count = packedCount(keys);
+  if (runStarts.length < 1) throw new RangeError("runStarts needs at least one bound");
+  for (let r = 0; r < runStarts.length; r++) {
+    const s = runStarts[r];
+    if (s < 0 || s > count || (r > 0 && s < runStarts[r - 1])) {
+      throw new RangeError(`runStarts[${r}] = ${s} is out of order or outside the batch of ${count} entries`);
+    }
+  }
+  return runStarts[runStarts.length - 1] - runStarts[0];
+}
+
+export const SHORT_KEY_MESSAGE = "mergeRuns: a key is shorter than an internal key's 8-byte trailer";
 
 export function packedCount(p: PackedBytes): number {
   return p.offsets.length - 1;

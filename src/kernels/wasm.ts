@@ -3,8 +3,10 @@
 // node.ts's job. Each call copies its inputs into memory with one set per buffer, makes one call
 // per batch or per block, and copies results out, so nothing handed back aliases wasm memory.
 
-import { BlockFormatError, SeekStatus, blockCapacity, checkBlockOptions, maxEntryBytes, packedCount } from "./types.js";
-import type { BlockEntry, IndexEntry, KeyOrder, Kernels, LoadedBlock, LoadedFilter, PackedBytes } from "./types.js";
+import {
+  BlockFormatError, SHORT_KEY_MESSAGE, SeekStatus, blockCapacity, checkBlockOptions, checkRunStarts, maxEntryBytes, packedCount,
+} from "./types.js";
+import type { BlockEntry, IndexEntry, KeyOrder, Kernels, LoadedBlock, LoadedFilter, MergedOrder, PackedBytes } from "./types.js";
 import { SnappyFormatError, SnappyStatus, snappyUncompressedLength } from "./snappy.js";
 import { WasmHeap } from "./wasm-heap.js";
 
@@ -35,6 +37,7 @@ export interface KernelExports {
   varint64Get(p: number, limit: number, out: number): number;
   snappyUncompressedLength(src: number, srcLen: number, out: number): number;
   snappyDecompress(src: number, srcLen: number, dst: number, dstLen: number): number;
+  mergeRuns(bytes: number, offsets: number, runStarts: number, k: number, cursors: number, order: number, sameUserKey: number): number;
 }
 
 // Result slots written by blockSeek / indexSeek (assembly/search.ts), as u32 indexes.
@@ -158,6 +161,24 @@ export class WasmKernels implements Kernels {
     const status = this.exports.snappyDecompress(src, input.length, dst, length);
     if (status !== SnappyStatus.OK) throw new SnappyFormatError(status);
     return this.heap.u8().slice(dst, dst + length);
+  }
+
+  mergeRuns(keys: PackedBytes, runStarts: Int32Array): MergedOrder {
+    const total = checkRunStarts(keys, runStarts);
+    const k = runStarts.length - 1;
+    const boundsBytes = align8(runStarts.length * 4);
+    const base = this.heap.scratch(packedBytesNeeded(keys) + 2 * boundsBytes + align8(total * 4) + total);
+    const [bytes, offsets, starts] = putPacked(this.heap, keys, base);
+    const cursors = starts + boundsBytes;
+    const order = cursors + boundsBytes;
+    const same = order + align8(total * 4);
+    this.heap.u32().set(runStarts, starts >>> 2);
+    const n = this.exports.mergeRuns(bytes, offsets, starts, k, cursors, order, same);
+    if (n < 0) throw new RangeError(SHORT_KEY_MESSAGE);
+    return {
+      order: new Int32Array(this.heap.u32().buffer.slice(order, order + total * 4)),
+      sameUserKey: this.heap.u8().slice(same, same + total),
+    };
   }
 }
 
