@@ -16,9 +16,8 @@ import type { Case, Runner, Workload } from "./workloads.js";
 export const MERGE_RUNS = 4;
 
 interface Runs {
-  /** Internal keys, run after run. */
-  readonly keys: PackedBytes;
-  readonly runStarts: Int32Array;
+  /** Internal keys, a packed batch per run. */
+  readonly keys: readonly PackedBytes[];
   /** The same entries as InternalEntry objects per run, each knowing its index in keys. */
   readonly children: readonly IndexedEntry[][];
 }
@@ -45,22 +44,23 @@ export function buildRuns(d: Dataset, ops: number): Runs {
     if (r5 === 0) lastRun = run;
     perRun[run].push({ key: user, sequence: older ? 1 : 2 });
   }
-  const packed = new PackedBuilder();
-  const runStarts = new Int32Array(MERGE_RUNS + 1);
+  const keys: PackedBytes[] = [];
+  let index = 0;
   const children: IndexedEntry[][] = [];
   const trailer = new Uint8Array(64);
   for (let r = 0; r < MERGE_RUNS; r++) {
     // a run is sorted: user keys ascending (they were dealt in order), versions newest first
     const run = perRun[r].sort((a, b) => compareBytes(a.key, 0, a.key.length, b.key, 0, b.key.length) || b.sequence - a.sequence);
+    const packed = new PackedBuilder();
     children.push(run.map((e) => {
       trailer.set(e.key);
       encodeTrailer(trailer, e.key.length, e.sequence, ValueKind.VALUE);
       packed.pushPrefix(trailer, e.key.length + 8);
-      return { key: e.key, sequence: e.sequence, kind: ValueKind.VALUE, value: e.key, index: packed.count - 1 };
+      return { key: e.key, sequence: e.sequence, kind: ValueKind.VALUE, value: e.key, index: index++ };
     }));
-    runStarts[r + 1] = packed.count;
+    keys.push(packed.view());
   }
-  return { keys: packed.view(), runStarts, children };
+  return { keys, children };
 }
 
 function mix(h: number, v: number): number {
@@ -73,11 +73,11 @@ function kernelMerge(k: Kernels, runs: (ops: number) => Runs): Case {
     kind: k.name,
     sameAsWasm: true,
     setup(ops): Runner {
-      const { keys, runStarts } = runs(ops);
+      const { keys } = runs(ops);
       let sum = 0;
       return {
         run() {
-          const { order, sameUserKey } = k.mergeRuns(keys, runStarts);
+          const { order, sameUserKey } = k.mergeRuns(keys);
           let h = 0;
           for (let i = 0; i < order.length; i++) h = mix(h, order[i] * 2 + sameUserKey[i]);
           sum = h;

@@ -14,7 +14,6 @@ import {
   SeekStatus,
   blockCapacity,
   checkBlockOptions,
-  checkRunStarts,
   maxEntryBytes,
   packedCount,
 } from "./types.js";
@@ -227,37 +226,47 @@ export function compareKeys(a: Uint8Array, as: number, alen: number, b: Uint8Arr
 
 // ---- Merge of sorted runs (assembly/merge.ts) ----
 
+const NO_BYTES = new Uint8Array(0);
+
 /** The twin of assembly/merge.ts mergeRuns: the same head scan, so the same order for any input. */
-export function mergeRunsJs(keys: PackedBytes, runStarts: Int32Array): MergedOrder {
-  const total = checkRunStarts(keys, runStarts);
-  const { bytes, offsets } = keys;
-  const k = runStarts.length - 1;
-  for (let i = runStarts[0]; i < runStarts[k]; i++) if (offsets[i + 1] - offsets[i] < 8) throw new RangeError(SHORT_KEY_MESSAGE);
-  const cursors = runStarts.slice(0, k);
+export function mergeRunsJs(runs: readonly PackedBytes[]): MergedOrder {
+  const k = runs.length;
+  const firsts = new Int32Array(k);
+  let total = 0;
+  for (let r = 0; r < k; r++) {
+    const o = runs[r].offsets;
+    const count = packedCount(runs[r]);
+    for (let i = 0; i < count; i++) if (o[i + 1] - o[i] < 8) throw new RangeError(SHORT_KEY_MESSAGE);
+    firsts[r] = total;
+    total += count;
+  }
+  const cursors = new Int32Array(k);
   const order = new Int32Array(total);
   const sameUserKey = new Uint8Array(total);
-  let prev = -1;
+  let prevBytes: Uint8Array | null = null;
+  let prevStart = 0, prevLen = 0;
   for (let n = 0; ; n++) {
     let best = -1;
+    let bestBytes: Uint8Array = NO_BYTES;
     let bestStart = 0, bestLen = 0;
     for (let r = 0; r < k; r++) {
       const c = cursors[r];
-      if (c >= runStarts[r + 1]) continue;
+      const { bytes, offsets } = runs[r];
+      if (c + 1 >= offsets.length) continue;
       const s = offsets[c], len = offsets[c + 1] - s;
-      if (best < 0 || compareKeys(bytes, s, len, bytes, bestStart, bestLen, KeyOrder.INTERNAL) < 0) {
+      if (best < 0 || compareKeys(bytes, s, len, bestBytes, bestStart, bestLen, KeyOrder.INTERNAL) < 0) {
         best = r;
+        bestBytes = bytes;
         bestStart = s;
         bestLen = len;
       }
     }
     if (best < 0) break;
-    const c = cursors[best]++;
-    order[n] = c;
-    if (prev >= 0) {
-      const ps = offsets[prev], plen = offsets[prev + 1] - ps;
-      sameUserKey[n] = compareBytes(bytes, bestStart, bestLen - 8, bytes, ps, plen - 8) === 0 ? 1 : 0;
-    }
-    prev = c;
+    order[n] = firsts[best] + cursors[best]++;
+    if (prevBytes !== null) sameUserKey[n] = compareBytes(bestBytes, bestStart, bestLen - 8, prevBytes, prevStart, prevLen - 8) === 0 ? 1 : 0;
+    prevBytes = bestBytes;
+    prevStart = bestStart;
+    prevLen = bestLen;
   }
   return { order, sameUserKey };
 }

@@ -97,12 +97,12 @@ export interface Kernels {
    */
   snappyDecompress(input: Uint8Array): Uint8Array;
   /**
-   * Merges runs of internal keys (FORMAT.md "Keys") into internal-key order: run r is entries
-   * runStarts[r] .. runStarts[r + 1] of keys, each run sorted, runs newest first (on equal keys the
-   * lower run comes first). Entries before runStarts[0] or after the last run are not merged.
-   * Throws RangeError for runStarts out of order or past the batch, or a key under 8 bytes.
+   * Merges sorted runs of internal keys (FORMAT.md "Keys") into internal-key order, runs newest
+   * first (on equal keys the lower run comes first). An index names an entry of the runs taken
+   * end to end: run r's entry i is (entries of runs 0..r-1) + i. Throws RangeError for a key
+   * under 8 bytes.
    */
-  mergeRuns(keys: PackedBytes, runStarts: Int32Array): MergedOrder;
+  mergeRuns(runs: readonly PackedBytes[]): MergedOrder;
 }
 
 /** Status codes shared by both paths (assembly/search.ts). */
@@ -180,19 +180,6 @@ export function checkBlockOptions(options: BlockOptions): { restartInterval: num
     throw new RangeError(`targetSize must be 1..2^31-1, got ${targetSize}`);
   }
   return { restartInterval, targetSize };
-}
-
-/** Checks the run bounds of a mergeRuns call; returns the number of entries the runs hold. */
-export function checkRunStarts(keys: PackedBytes, runStarts: Int32Array): number {
-  const count = packedCount(keys);
-  if (runStarts.length < 1) throw new RangeError("runStarts needs at least one bound");
-  for (let r = 0; r < runStarts.length; r++) {
-    const s = runStarts[r];
-    if (s < 0 || s > count || (r > 0 && s < runStarts[r - 1])) {
-      throw new RangeError(`runStarts[${r}] = ${s} is out of order or outside the batch of ${count} entries`);
-    }
-  }
-  return runStarts[runStarts.length - 1] - runStarts[0];
 }
 
 export const SHORT_KEY_MESSAGE = "mergeRuns: a key is shorter than an internal key's 8-byte trailer";
