@@ -4,6 +4,7 @@
 // written into a MemoryEnv, then merged by runCompactionJob into 2 MiB outputs.
 //
 //   node dist/bench/compaction-run.js [--kernels wasm|js] [--tables 4] [--entries 100000] [--runs 5]
+//     [--merge iterator,kernel]   the merges to time, in rounds: compaction-job.ts, bench/batched-merge.ts
 
 import { MemoryEnv } from "../src/io/memory-env.js";
 import { loadKernels, type KernelsName } from "../src/kernels/node.js";
@@ -14,6 +15,7 @@ import { TableFile } from "../src/lsm/table-file.js";
 import { internalKey, ValueKind } from "../src/sstable/format.js";
 import { Table } from "../src/sstable/reader.js";
 import { TableBuilder } from "../src/sstable/writer.js";
+import { runBatchedCompaction } from "./batched-merge.js";
 import { rng } from "./data.js";
 
 export interface CompactionInput {
@@ -57,30 +59,38 @@ export function buildInputs(kernels: Kernels, tables: number, perTable: number, 
 
 let outputNumber = 0;
 
-/** One compaction of the inputs (newest table first) into fresh outputs; returns [entries read, bytes written]. */
-export async function compactOnce(kernels: Kernels, input: CompactionInput): Promise<[number, number]> {
+/** One compaction of the inputs (newest table first) into fresh outputs; returns [entries read, bytes written, CRC32C of the outputs]. */
+export async function compactOnce(kernels: Kernels, input: CompactionInput, batched = false): Promise<[number, number, number]> {
   const { env } = input;
   const tables = [...input.names].reverse().map((n) => Table.open(env.openRead(n), { kernels }));
   const iterators = tables.map((t) => tableInternalIterator(t.iterator()));
-  const result = await runCompactionJob({
+  const newOutput = () => {
+    const n = ++outputNumber;
+    return new TableFile(env, "/db", 1, n, `L1_${n}.sst`, { kernels });
+  };
+  const job = batched
+    ? runBatchedCompaction({
+      kernels, inputs: iterators, smallestSnapshot: input.lastSequence, isBaseLevelForKey: () => true, tableBytes: 2 * 1024 * 1024, newOutput,
+    })
+    : null;
+  const result = job ?? await runCompactionJob({
     inputs: iterators,
     smallestSnapshot: input.lastSequence,
     isBaseLevelForKey: () => true,
     grandparents: [],
     maxGrandparentOverlap: Number.MAX_SAFE_INTEGER,
     tableBytes: 2 * 1024 * 1024,
-    newOutput: () => {
-      const n = ++outputNumber;
-      return new TableFile(env, "/db", 1, n, `L1_${n}.sst`, { kernels });
-    },
+    newOutput,
   });
   for (const t of tables) t.close();
   let bytes = 0;
+  let crc = 0;
   for (const o of result.outputs) {
     bytes += o.fileSize;
+    crc = kernels.crc32c(env.readFile(`/db/${o.name}`), crc);
     env.remove(`/db/${o.name}`);
   }
-  return [result.entriesRead, bytes];
+  return [result.entriesRead, bytes, crc];
 }
 
 function arg(name: string, fallback: string): string {
@@ -92,11 +102,31 @@ async function main(): Promise<void> {
   const kernels = loadKernels(arg("kernels", "wasm") as KernelsName);
   const input = buildInputs(kernels, Number(arg("tables", "4")), Number(arg("entries", "100000")));
   const runs = Number(arg("runs", "5"));
+  const merges = arg("merge", "iterator,kernel").split(",");
+  const times = new Map<string, number[]>(merges.map((m) => [m, []]));
+  const crcs = new Set<number>();
   for (let r = 0; r < runs; r++) {
-    const t0 = process.hrtime.bigint();
-    const [entries, bytes] = await compactOnce(kernels, input);
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    process.stdout.write(`${kernels.name} run ${r}: ${entries} entries, ${bytes} bytes out, ${ms.toFixed(1)} ms, ${((ms * 1e6) / entries).toFixed(0)} ns/entry\n`);
+    for (const merge of merges) {
+      // CPU time, not wall time: on a shared machine it is what varies least between rounds
+      const t0 = process.cpuUsage();
+      const [entries, bytes, crc] = await compactOnce(kernels, input, merge === "kernel");
+      const used = process.cpuUsage(t0);
+      const ns = (used.user + used.system) * 1000;
+      crcs.add(crc);
+      times.get(merge)!.push(ns / entries);
+      process.stderr.write(`${kernels.name} ${merge} run ${r}: ${entries} entries, ${bytes} bytes out, crc ${crc.toString(16)}, ${(ns / 1e6).toFixed(1)} ms\n`);
+    }
+  }
+  if (crcs.size !== 1) throw new Error(`the merges wrote different tables: ${[...crcs].map((c) => c.toString(16)).join(", ")}`);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const base = median(times.get(merges[0])!);
+  for (const [m, xs] of times) {
+    // the ratio within each round (its cases ran back to back), then the median of those
+    const ratios = xs.map((x, i) => times.get(merges[0])![i] / x);
+    process.stdout.write(
+      `${kernels.name} ${m}: median ${median(xs).toFixed(0)} ns CPU/entry, min ${Math.min(...xs).toFixed(0)}, ` +
+        `${merges[0]}/${m} ${(base / median(xs)).toFixed(2)}x (median of per-round ratios ${median(ratios).toFixed(2)}x)\n`,
+    );
   }
 }
 
