@@ -8,36 +8,56 @@ import { PackedBuilder } from "../src/kernels/packed.js";
 import { KeyOrder, type Kernels, type PackedBytes } from "../src/kernels/types.js";
 import type { InternalIterator } from "../src/lsm/internal-iterator.js";
 import type { TableFile, WrittenTable } from "../src/lsm/table-file.js";
+import type { TableIterator } from "../src/sstable/reader.js";
 import { encodeTrailer, ValueKind } from "../src/sstable/format.js";
 
 /** Entries pulled from one input per refill. */
 const BATCH = 2048;
+
+/** An input: pushes its next entry (internal key, value) into keys and values; false at its end. */
+export type Pull = (keys: PackedBuilder, values: PackedBuilder) => boolean;
+
+/** An internal iterator's entries, each user key given its trailer again (FORMAT.md "Keys"). */
+export function pullInternal(it: InternalIterator): Pull {
+  let started = false;
+  let scratch = new Uint8Array(256);
+  return (keys, values) => {
+    const e = started ? it.next() : it.first();
+    started = true;
+    if (e === null) return false;
+    const n = e.key.length + 8;
+    if (n > scratch.length) scratch = new Uint8Array(2 * n);
+    scratch.set(e.key);
+    encodeTrailer(scratch, e.key.length, e.sequence, e.kind);
+    keys.pushPrefix(scratch, n);
+    values.push(e.value);
+    return true;
+  };
+}
+
+/** A table iterator's entries, its internal keys as they are. */
+export function pullTable(it: TableIterator): Pull {
+  let started = false;
+  return (keys, values) => {
+    const e = started ? it.next() : it.first();
+    started = true;
+    if (e === null) return false;
+    keys.push(e.key);
+    values.push(e.value);
+    return true;
+  };
+}
 
 /** One input's next entries as internal keys and values, in order. */
 class RunBuffer {
   readonly keys = new PackedBuilder();
   readonly values = new PackedBuilder();
   done = false;
-  private started = false;
-  private scratch = new Uint8Array(256);
 
-  constructor(private readonly it: InternalIterator) {}
+  constructor(private readonly pull: Pull) {}
 
   fill(): void {
-    while (!this.done && this.keys.count < BATCH) {
-      const e = this.started ? this.it.next() : this.it.first();
-      this.started = true;
-      if (e === null) {
-        this.done = true;
-        break;
-      }
-      const n = e.key.length + 8;
-      if (n > this.scratch.length) this.scratch = new Uint8Array(2 * n);
-      this.scratch.set(e.key);
-      encodeTrailer(this.scratch, e.key.length, e.sequence, e.kind);
-      this.keys.pushPrefix(this.scratch, n);
-      this.values.push(e.value);
-    }
+    while (!this.done && this.keys.count < BATCH) if (!this.pull(this.keys, this.values)) this.done = true;
   }
 
   /** How many buffered keys are <= bound (internal order). */
@@ -62,7 +82,7 @@ function sequenceOf(key: Uint8Array): number {
 
 export interface BatchedJobOptions {
   readonly kernels: Kernels;
-  readonly inputs: readonly InternalIterator[];
+  readonly inputs: readonly Pull[];
   readonly smallestSnapshot: number;
   readonly isBaseLevelForKey: (userKey: Uint8Array) => boolean;
   readonly tableBytes: number;
@@ -70,7 +90,7 @@ export interface BatchedJobOptions {
 }
 
 export function runBatchedCompaction(o: BatchedJobOptions): { outputs: WrittenTable[]; entriesRead: number; dropped: number } {
-  const runs = o.inputs.map((it) => new RunBuffer(it));
+  const runs = o.inputs.map((pull) => new RunBuffer(pull));
   const outputs: WrittenTable[] = [];
   let open: TableFile | null = null;
   let entriesRead = 0, dropped = 0;
@@ -135,6 +155,5 @@ export function runBatchedCompaction(o: BatchedJobOptions): { outputs: WrittenTa
     }
   }
   if (open !== null) outputs.push(open.finish());
-  for (const it of o.inputs) it.close();
   return { outputs, entriesRead, dropped };
 }

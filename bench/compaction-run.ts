@@ -4,7 +4,8 @@
 // written into a MemoryEnv, then merged by runCompactionJob into 2 MiB outputs.
 //
 //   node dist/bench/compaction-run.js [--kernels wasm|js] [--tables 4] [--entries 100000] [--runs 5]
-//     [--merge iterator,kernel]   the merges to time, in rounds: compaction-job.ts, bench/batched-merge.ts
+//     [--merge iterator,kernel,kernel-raw]   the merges to time, in rounds: compaction-job.ts,
+//     bench/batched-merge.ts over the internal iterators, and over the table iterators' internal keys
 
 import { MemoryEnv } from "../src/io/memory-env.js";
 import { loadKernels, type KernelsName } from "../src/kernels/node.js";
@@ -15,7 +16,7 @@ import { TableFile } from "../src/lsm/table-file.js";
 import { internalKey, ValueKind } from "../src/sstable/format.js";
 import { Table } from "../src/sstable/reader.js";
 import { TableBuilder } from "../src/sstable/writer.js";
-import { runBatchedCompaction } from "./batched-merge.js";
+import { pullInternal, pullTable, runBatchedCompaction } from "./batched-merge.js";
 import { rng } from "./data.js";
 
 export interface CompactionInput {
@@ -60,17 +61,21 @@ export function buildInputs(kernels: Kernels, tables: number, perTable: number, 
 let outputNumber = 0;
 
 /** One compaction of the inputs (newest table first) into fresh outputs; returns [entries read, bytes written, CRC32C of the outputs]. */
-export async function compactOnce(kernels: Kernels, input: CompactionInput, batched = false): Promise<[number, number, number]> {
+export type Merge = "iterator" | "kernel" | "kernel-raw";
+
+export async function compactOnce(kernels: Kernels, input: CompactionInput, merge: Merge = "iterator"): Promise<[number, number, number]> {
   const { env } = input;
   const tables = [...input.names].reverse().map((n) => Table.open(env.openRead(n), { kernels }));
   const iterators = tables.map((t) => tableInternalIterator(t.iterator()));
+  // kernel-raw: the inputs' internal keys as the table iterators return them, not re-encoded
+  const pulls = merge === "kernel-raw" ? tables.map((t) => pullTable(t.iterator())) : iterators.map(pullInternal);
   const newOutput = () => {
     const n = ++outputNumber;
     return new TableFile(env, "/db", 1, n, `L1_${n}.sst`, { kernels });
   };
-  const job = batched
+  const job = merge !== "iterator"
     ? runBatchedCompaction({
-      kernels, inputs: iterators, smallestSnapshot: input.lastSequence, isBaseLevelForKey: () => true, tableBytes: 2 * 1024 * 1024, newOutput,
+      kernels, inputs: pulls, smallestSnapshot: input.lastSequence, isBaseLevelForKey: () => true, tableBytes: 2 * 1024 * 1024, newOutput,
     })
     : null;
   const result = job ?? await runCompactionJob({
@@ -82,6 +87,7 @@ export async function compactOnce(kernels: Kernels, input: CompactionInput, batc
     tableBytes: 2 * 1024 * 1024,
     newOutput,
   });
+  for (const it of iterators) it.close();
   for (const t of tables) t.close();
   let bytes = 0;
   let crc = 0;
@@ -102,14 +108,14 @@ async function main(): Promise<void> {
   const kernels = loadKernels(arg("kernels", "wasm") as KernelsName);
   const input = buildInputs(kernels, Number(arg("tables", "4")), Number(arg("entries", "100000")));
   const runs = Number(arg("runs", "5"));
-  const merges = arg("merge", "iterator,kernel").split(",");
+  const merges = arg("merge", "iterator,kernel,kernel-raw").split(",");
   const times = new Map<string, number[]>(merges.map((m) => [m, []]));
   const crcs = new Set<number>();
   for (let r = 0; r < runs; r++) {
     for (const merge of merges) {
       // CPU time, not wall time: on a shared machine it is what varies least between rounds
       const t0 = process.cpuUsage();
-      const [entries, bytes, crc] = await compactOnce(kernels, input, merge === "kernel");
+      const [entries, bytes, crc] = await compactOnce(kernels, input, merge as Merge);
       const used = process.cpuUsage(t0);
       const ns = (used.user + used.system) * 1000;
       crcs.add(crc);
