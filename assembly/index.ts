@@ -10,6 +10,7 @@ export { crc32cExtend, crc32cMask, crc32cUnmask } from "./crc32c";
 export { blockBuild } from "./block";
 export { blockSeek, indexSeek } from "./search";
 export { compareKeys } from "./compare";
+export { mergeRuns } from "./merge";
 export { snappyUncompressedLength, snappyDecompress } from "./snappy";
 
 /** First byte the host may use; everything below is the module's static data. */

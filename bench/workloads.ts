@@ -8,6 +8,7 @@ import { bloomShape, DEFAULT_BITS_PER_KEY } from "../src/kernels/bloom-layout.js
 import { loadKernels } from "../src/kernels/node.js";
 import { BLOCK_TRAILER_SIZE, KeyOrder } from "../src/kernels/types.js";
 import type { Kernels, LoadedBlock, LoadedFilter, PackedBytes } from "../src/kernels/types.js";
+import { mergeRunsWorkload } from "./merge-runs.js";
 import { CRC_BLOCK_BYTES, once, rng, SEED, sumWords } from "./data.js";
 import type { Dataset, KeySet } from "./data.js";
 import { bloomPeers, crcPeers, hashPeers } from "./peers.js";
@@ -72,6 +73,7 @@ export function workloads(d: Dataset, o: WorkloadOptions): Workload[] {
     },
     { name: "block-build", ops: n, cases: KERNELS.map((k) => blockBuild(k, d)) },
     { name: "block-seek", ops: n, cases: KERNELS.map((k) => blockSeek(k, table)) },
+    mergeRunsWorkload(d, KERNELS),
   ];
 }
 

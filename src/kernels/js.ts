@@ -10,6 +10,7 @@ import {
   BLOCK_TRAILER_SIZE,
   BlockFormatError,
   KeyOrder,
+  SHORT_KEY_MESSAGE,
   SeekStatus,
   blockCapacity,
   checkBlockOptions,
@@ -24,6 +25,7 @@ import type {
   Kernels,
   LoadedBlock,
   LoadedFilter,
+  MergedOrder,
   PackedBytes,
 } from "./types.js";
 
@@ -220,6 +222,53 @@ export function compareKeys(a: Uint8Array, as: number, alen: number, b: Uint8Arr
     if (d !== 0) return d > 0 ? -1 : 1;
   }
   return 0;
+}
+
+// ---- Merge of sorted runs (assembly/merge.ts) ----
+
+const NO_BYTES = new Uint8Array(0);
+
+/** The twin of assembly/merge.ts mergeRuns: the same head scan, so the same order for any input. */
+export function mergeRunsJs(runs: readonly PackedBytes[]): MergedOrder {
+  const k = runs.length;
+  const firsts = new Int32Array(k);
+  let total = 0;
+  for (let r = 0; r < k; r++) {
+    const o = runs[r].offsets;
+    const count = packedCount(runs[r]);
+    for (let i = 0; i < count; i++) if (o[i + 1] - o[i] < 8) throw new RangeError(SHORT_KEY_MESSAGE);
+    firsts[r] = total;
+    total += count;
+  }
+  const cursors = new Int32Array(k);
+  const order = new Int32Array(total);
+  const sameUserKey = new Uint8Array(total);
+  let prevBytes: Uint8Array | null = null;
+  let prevStart = 0, prevLen = 0;
+  for (let n = 0; ; n++) {
+    let best = -1;
+    let bestBytes: Uint8Array = NO_BYTES;
+    let bestStart = 0, bestLen = 0;
+    for (let r = 0; r < k; r++) {
+      const c = cursors[r];
+      const { bytes, offsets } = runs[r];
+      if (c + 1 >= offsets.length) continue;
+      const s = offsets[c], len = offsets[c + 1] - s;
+      if (best < 0 || compareKeys(bytes, s, len, bestBytes, bestStart, bestLen, KeyOrder.INTERNAL) < 0) {
+        best = r;
+        bestBytes = bytes;
+        bestStart = s;
+        bestLen = len;
+      }
+    }
+    if (best < 0) break;
+    order[n] = firsts[best] + cursors[best]++;
+    if (prevBytes !== null) sameUserKey[n] = compareBytes(bestBytes, bestStart, bestLen - 8, prevBytes, prevStart, prevLen - 8) === 0 ? 1 : 0;
+    prevBytes = bestBytes;
+    prevStart = bestStart;
+    prevLen = bestLen;
+  }
+  return { order, sameUserKey };
 }
 
 // ---- Block builder (assembly/block.ts) ----
@@ -454,4 +503,6 @@ export const jsKernels: Kernels = {
   },
 
   snappyDecompress: snappyDecompressJs,
+
+  mergeRuns: mergeRunsJs,
 };

@@ -68,6 +68,14 @@ export interface LoadedFilter {
   release(): void;
 }
 
+/** The merge of sorted runs of internal keys (assembly/merge.ts, mergeRunsJs in js.ts). */
+export interface MergedOrder {
+  /** Indices of the batch's entries, in merged order. */
+  readonly order: Int32Array;
+  /** sameUserKey[i] is 1 when merged entry i has the user key of merged entry i - 1, else 0. */
+  readonly sameUserKey: Uint8Array;
+}
+
 export interface Kernels {
   readonly name: "wasm" | "js";
   /** murmur3 x86_32 of key with seed, as an unsigned 32-bit number. */
@@ -88,6 +96,13 @@ export interface Kernels {
    * a fresh array. Throws SnappyFormatError (src/kernels/snappy.ts) with the failed check's status.
    */
   snappyDecompress(input: Uint8Array): Uint8Array;
+  /**
+   * Merges sorted runs of internal keys (FORMAT.md "Keys") into internal-key order, runs newest
+   * first (on equal keys the lower run comes first). An index names an entry of the runs taken
+   * end to end: run r's entry i is (entries of runs 0..r-1) + i. Throws RangeError for a key
+   * under 8 bytes.
+   */
+  mergeRuns(runs: readonly PackedBytes[]): MergedOrder;
 }
 
 /** Status codes shared by both paths (assembly/search.ts). */
@@ -166,6 +181,8 @@ export function checkBlockOptions(options: BlockOptions): { restartInterval: num
   }
   return { restartInterval, targetSize };
 }
+
+export const SHORT_KEY_MESSAGE = "mergeRuns: a key is shorter than an internal key's 8-byte trailer";
 
 export function packedCount(p: PackedBytes): number {
   return p.offsets.length - 1;

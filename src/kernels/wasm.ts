@@ -3,8 +3,10 @@
 // node.ts's job. Each call copies its inputs into memory with one set per buffer, makes one call
 // per batch or per block, and copies results out, so nothing handed back aliases wasm memory.
 
-import { BlockFormatError, SeekStatus, blockCapacity, checkBlockOptions, maxEntryBytes, packedCount } from "./types.js";
-import type { BlockEntry, IndexEntry, KeyOrder, Kernels, LoadedBlock, LoadedFilter, PackedBytes } from "./types.js";
+import {
+  BlockFormatError, SHORT_KEY_MESSAGE, SeekStatus, blockCapacity, checkBlockOptions, maxEntryBytes, packedCount,
+} from "./types.js";
+import type { BlockEntry, IndexEntry, KeyOrder, Kernels, LoadedBlock, LoadedFilter, MergedOrder, PackedBytes } from "./types.js";
 import { SnappyFormatError, SnappyStatus, snappyUncompressedLength } from "./snappy.js";
 import { WasmHeap } from "./wasm-heap.js";
 
@@ -35,6 +37,7 @@ export interface KernelExports {
   varint64Get(p: number, limit: number, out: number): number;
   snappyUncompressedLength(src: number, srcLen: number, out: number): number;
   snappyDecompress(src: number, srcLen: number, dst: number, dstLen: number): number;
+  mergeRuns(runs: number, k: number, heads: number, order: number, sameUserKey: number): number;
 }
 
 // Result slots written by blockSeek / indexSeek (assembly/search.ts), as u32 indexes.
@@ -158,6 +161,47 @@ export class WasmKernels implements Kernels {
     const status = this.exports.snappyDecompress(src, input.length, dst, length);
     if (status !== SnappyStatus.OK) throw new SnappyFormatError(status);
     return this.heap.u8().slice(dst, dst + length);
+  }
+
+  mergeRuns(runs: readonly PackedBytes[]): MergedOrder {
+    // assembly/merge.ts: a table of 4 u32 per run (bytes base, offsets, count, first index), the
+    // heads (3 u32 per run), then each run's offsets and bytes, then the order and the flags
+    const k = runs.length;
+    const tableBytes = align8(k * 16), headsBytes = align8(k * 12);
+    let total = 0;
+    let need = tableBytes + headsBytes;
+    for (const r of runs) {
+      const count = packedCount(r);
+      total += count;
+      need += align8((count + 1) * 4) + align8(r.offsets[count] - r.offsets[0]);
+    }
+    const base = this.heap.scratch(need + align8(total * 4) + total);
+    const u32 = this.heap.u32(), u8 = this.heap.u8(); // after scratch(), which may grow memory
+    const table = base >>> 2;
+    let p = base + tableBytes + headsBytes;
+    let first = 0;
+    for (let r = 0; r < k; r++) {
+      const { bytes, offsets } = runs[r];
+      const count = packedCount(runs[r]);
+      const lo = offsets[0], hi = offsets[count];
+      u32.set(offsets, p >>> 2);
+      const bytesPtr = p + align8((count + 1) * 4);
+      u8.set(bytes.subarray(lo, hi), bytesPtr);
+      // the offsets stay as they are; the base makes base + offsets[i] the key's address
+      u32[table + 4 * r] = (bytesPtr - lo) >>> 0;
+      u32[table + 4 * r + 1] = p;
+      u32[table + 4 * r + 2] = count;
+      u32[table + 4 * r + 3] = first;
+      first += count;
+      p = bytesPtr + align8(hi - lo);
+    }
+    const order = p, same = p + align8(total * 4);
+    const n = this.exports.mergeRuns(base, k, base + tableBytes, order, same);
+    if (n < 0) throw new RangeError(SHORT_KEY_MESSAGE);
+    return {
+      order: new Int32Array(this.heap.u32().buffer.slice(order, order + total * 4)),
+      sameUserKey: this.heap.u8().slice(same, same + total),
+    };
   }
 }
 
