@@ -542,8 +542,13 @@ export class Store {
    * so that the table named is the last one flushed. An empty MemTable gives an empty table.
    */
   async flush(): Promise<FlushResult> {
-    while (this.flushing !== null) await this.flushing.catch(() => {});
-    if (this.frozen !== null) await this.startFlush(); // one a failed background flush left
+    // Each await may let a background flush begin (a put's fsync lands, a flush ends and the
+    // MemTable is full again): look again after every one, and freeze only when none runs.
+    for (;;) {
+      if (this.flushing !== null) await this.flushing.catch(() => {});
+      else if (this.frozen !== null) await this.startFlush(); // one a failed background flush left
+      else break;
+    }
     this.freeze();
     return this.startFlush();
   }
@@ -764,6 +769,7 @@ export class Store {
 
   /** Flushes the frozen MemTable; a failure is remembered and retried by a timer, and thrown. */
   private startFlush(): Promise<FlushResult> {
+    if (this.flushing !== null) throw new Error("a flush is already running"); // one at a time: each flushes the frozen MemTable
     const failed = (err: Error): never => {
       this.flushFailed(err);
       throw err;
@@ -780,6 +786,9 @@ export class Store {
 
   /** Writes the frozen MemTable as the next level-0 table and records it; on failure, nothing changed. */
   private async writeFrozen(): Promise<FlushResult> {
+    // What this flush covers, taken now: by its end another MemTable may be frozen.
+    const mem = this.frozen!;
+    const logEnd = this.frozenLogEnd;
     await this.frozenLog?.idle(); // every write to the frozen MemTable is applied or rejected
     const number = this.allocateTableNumber();
     let out: TableFile | null = null;
@@ -787,7 +796,7 @@ export class Store {
     try {
       out = this.newTableFile(0, number);
       let n = 0;
-      for (const e of this.frozen!.versionsToKeep([...this.snapshots.values()])) {
+      for (const e of mem.versionsToKeep([...this.snapshots.values()])) {
         out.add(e.key, e.sequence, e.kind, e.value);
         if (++n % FLUSH_YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
       }
@@ -799,7 +808,7 @@ export class Store {
       if (this.nextTableNumber === number + 1) this.nextTableNumber = number; // unused: the retry takes it
       throw err;
     }
-    const edit: VersionEdit = { ...emptyEdit(), logNumber: this.durable ? this.frozenLogEnd : this.logNumber, newFiles: [written] };
+    const edit: VersionEdit = { ...emptyEdit(), logNumber: this.durable ? logEnd : this.logNumber, newFiles: [written] };
     try {
       this.logAndApply(edit, [written]); // throws: not recorded, the table removed (or kept, if uncertain)
     } catch (err) {

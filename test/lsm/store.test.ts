@@ -185,3 +185,28 @@ describe("trivial moves", () => {
     await again.close();
   });
 });
+
+describe("flushes one at a time", () => {
+  test("explicit flushes among pipelined puts that fill the MemTable: none fails, every write is kept", async () => {
+    const dir = freshDir();
+    const store = Store.open({ kernels: bothPaths[0][1], dir, memtableBytes: 2048, backgroundCompaction: false });
+    const writes: Promise<unknown>[] = [];
+    const flushes: Promise<unknown>[] = [];
+    for (let i = 0; i < 3000; i++) {
+      writes.push(store.put(utf8(`k${i}`), utf8(`v${i}`.repeat(8))));
+      // a flush now and then, not awaited: it races the background flushes the puts start
+      if (i % 97 === 0) flushes.push(store.flush());
+    }
+    await Promise.all(writes);
+    const outcomes = await Promise.allSettled(flushes);
+    expect(outcomes.filter((o) => o.status === "rejected").map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+    await store.waitForIdle();
+    const missing: number[] = [];
+    for (let i = 0; i < 3000; i++) if (new TextDecoder().decode(store.get(utf8(`k${i}`)) ?? new Uint8Array()) !== `v${i}`.repeat(8)) missing.push(i);
+    expect(missing).toEqual([]);
+    await store.close();
+    const again = Store.open({ kernels: bothPaths[0][1], dir, backgroundCompaction: false });
+    for (let i = 0; i < 3000; i += 7) expect(new TextDecoder().decode(again.get(utf8(`k${i}`))!)).toBe(`v${i}`.repeat(8));
+    await again.close();
+  });
+});
