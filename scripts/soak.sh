@@ -2,8 +2,8 @@
 # `npm run soak`: the tests whose point is volume, at their full size (SOAK=1, test/support/soak.ts):
 # 40 crash trials and 4 directories of repeated crashes, 10M keys through the wasm allocator, the
 # differential properties at ten times their runs, the 4,000-key background-flush cross-check, and
-# the store's metamorphic test at 1,500 sequences (x 4 option sets) instead of 65, and 48 + 24
-# kill -9 trials during compactions instead of 12 + 6.
+# the store's metamorphic test at 1,500 sequences (x 4 option sets) instead of 50, and 48 + 24
+# kill -9 trials during compactions instead of 8 + 4.
 # `npm test` runs the same files smaller. Builds first like `npm test` (scripts/build-for-tests.sh),
 # prints its wall time, and ends, as `npm test` does, with the line
 # "Tests: N passed, N failed, N skipped" (test/summary-reporter.ts). Extra arguments go to vitest.

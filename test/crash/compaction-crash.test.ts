@@ -21,8 +21,8 @@ import { soakSize } from "../support/soak.js";
 import { tempDirs } from "../support/temp-dirs.js";
 import { CLI, drive, History, NodeProc, pick, randInt, restart, rng, type Rng, stderrTail, verifyRecovered, withTimeout } from "./harness.js";
 
-const TRIALS = Number(process.env.CRASH_TRIALS ?? soakSize(12, 48));
-const MANUAL_TRIALS = Number(process.env.CRASH_TRIALS ?? soakSize(6, 24));
+const TRIALS = Number(process.env.CRASH_TRIALS ?? soakSize(8, 48));
+const MANUAL_TRIALS = Number(process.env.CRASH_TRIALS ?? soakSize(4, 24));
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 const ARGS = ["--memtable-bytes", "16384", "--l0-trigger", "2", "--table-bytes", "8192", "--level-base-bytes", "32768"];
 const DEEP_TMP = /^L[1-9]\d*_\d+\.sst\.tmp$/;

@@ -60,8 +60,8 @@ const envInt = (name: string): number | undefined => {
 
 const REPLAY = envInt("METAMORPHIC_SEED");
 /** Default: about 25 s of one core (faulty sequences also wait on retry timers); soak: 1000 + 500. */
-const SEQUENCES = envInt("METAMORPHIC_SEQUENCES") ?? soakSize(40, 1000);
-const FAULT_SEQUENCES = envInt("METAMORPHIC_SEQUENCES") ?? soakSize(25, 500);
+const SEQUENCES = envInt("METAMORPHIC_SEQUENCES") ?? soakSize(30, 1000);
+const FAULT_SEQUENCES = envInt("METAMORPHIC_SEQUENCES") ?? soakSize(20, 500);
 const OPS = envInt("METAMORPHIC_OPS") ?? 120;
 /** Seeds differ run to run only when asked (METAMORPHIC_BASE): CI replays the same ones. */
 const BASE = envInt("METAMORPHIC_BASE") ?? 1;
