@@ -328,6 +328,7 @@ export class Store {
    */
   putSync(key: Uint8Array, value: Uint8Array): boolean {
     if (this.wal !== null || this.closed || this.stalledBy() !== null || this.version.levels[0].length >= this.shape.l0Slowdown) return false;
+    if (this.frozen !== null && this.active.bytes >= this.memtableBytes) return false; // put() waits for the flush
     const ops = [{ kind: ValueKind.VALUE, key, value }];
     this.applyOps(this.active, ops, ++this.sequence, false);
     return true;
@@ -593,6 +594,14 @@ export class Store {
       // is back); if the MemTable is still full after it, the write is refused. Memory stays bounded.
       if (waited) return Promise.reject(stalled);
       return this.retrySoon().then(() => this.writeOps(ops, deferFlush, sync, true));
+    }
+    const flushing = this.flushing;
+    if (flushing !== null && this.frozen !== null && this.active.bytes >= this.memtableBytes && !deferFlush) {
+      // LevelDB's MakeRoomForWrite: the MemTable is full and the one before it is still being
+      // written: wait for that flush. Memory stays at two MemTables, and a stream of writes that
+      // never waits cannot starve the flush of turns of the event loop.
+      const again = () => this.writeOps(ops, deferFlush, sync, waited);
+      return flushing.then(again, again);
     }
     const l0 = this.version.levels[0].length;
     if (this.backgroundCompaction && (l0 >= this.shape.l0Stop || (l0 >= this.shape.l0Slowdown && !waited))) {

@@ -210,3 +210,35 @@ describe("flushes one at a time", () => {
     await again.close();
   });
 });
+
+describe("a full MemTable waits for the flush before it", () => {
+  test("writes that never yield (sync: false, resolved at once) still let flushes run: memory stays at about two MemTables", async () => {
+    const dir = freshDir();
+    // a MemTable of more than 4,096 entries: its flush yields to the event loop on the way
+    const store = Store.open({ kernels: bothPaths[0][1], dir, memtableBytes: 1024 * 1024, backgroundCompaction: false });
+    const value = new Uint8Array(100).fill(97);
+    let inflight = 0;
+    let next = 0;
+    let maxFootprint = 0;
+    await new Promise<void>((done) => {
+      const pump = () => {
+        while (inflight < 64 && next < 40_000) {
+          inflight++;
+          void store.put(utf8(`k${String(next++).padStart(5, "0")}`), value, { sync: false }).then(() => {
+            inflight--;
+            maxFootprint = Math.max(maxFootprint, store.memtableFootprint);
+            if (next === 40_000 && inflight === 0) done();
+            else pump();
+          });
+        }
+      };
+      pump();
+    });
+    // each MiB went to a table as it filled: before, the writes' promise reactions kept the flush
+    // from getting a turn, and the MemTable took nearly all 5 MB
+    expect(maxFootprint).toBeLessThan(3 * 1024 * 1024);
+    expect(store.tables().length).toBeGreaterThanOrEqual(3);
+    expect(new TextDecoder().decode(store.get(utf8("k39999"))!)).toBe("a".repeat(100));
+    await store.close();
+  });
+});
