@@ -15,7 +15,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
 import { putVarint32 } from "../../src/kernels/coding.js";
 import { newWasmKernels } from "../../src/kernels/node.js";
-import { SNAPPY_MAX_UNCOMPRESSED, SnappyFormatError, SnappyStatus, snappyDecompressJs } from "../../src/kernels/snappy.js";
+import { SNAPPY_MAX_UNCOMPRESSED, SnappyFormatError, SnappyStatus } from "../../src/kernels/snappy.js";
 import type { Kernels } from "../../src/kernels/types.js";
 import { bothPaths, fromHex, hex, js, utf8, wasm } from "./kernels.js";
 

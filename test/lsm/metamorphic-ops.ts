@@ -5,17 +5,8 @@
 
 import type { Fault, FaultOp } from "../../src/io/fault-env.js";
 
-/** A small fast PRNG (mulberry32): the same seed gives the same sequence everywhere. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../support/random.js"; // mulberry32: the same seed gives the same sequence everywhere
+
 
 export type WriteStep = { readonly t: "put"; readonly k: string; readonly v: string } | { readonly t: "del"; readonly k: string };
 export type Move = readonly ["first" | "last" | "next" | "prev"] | readonly ["seekGE" | "seekLT", string];
