@@ -1051,6 +1051,11 @@ export class Store {
    */
   private logAndApply(partial: VersionEdit, written: readonly WrittenTable[], removed: readonly TableMeta[] = [], moved: readonly TableMeta[] = []): void {
     for (const t of written) this.pendingOutputs.delete(t.number);
+    if (this.closed) {
+      // a flush or compaction that outlived closeNow(): the lock is gone, so nothing more is written;
+      // its tables are unrecorded, and the next open removes them (recovery.ts)
+      throw new Error("store closed before its edit was recorded");
+    }
     const edit: VersionEdit = { comparator: COMPARATOR, ...partial, nextFileNumber: this.recordedNextNumber(), lastSequence: this.appliedSequence };
     const added = new Map<number, TableMeta>([...written, ...moved].map((t) => [t.number, t]));
     const next = this.version.apply(edit, added);
