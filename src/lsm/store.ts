@@ -237,6 +237,11 @@ export class Store {
   private nextRetry: Promise<void> | null = null;
   private compacting: Promise<void> | null = null;
   private compactionRetryMs = RETRY_MS;
+  /** Writes waiting for room, and the turn the next one to wait takes after (writeOps). */
+  private waitingWrites = 0;
+  /** Retries of a failed flush that stalled writes have waited for. */
+  private flushRetries = 0;
+  private writeTurn: Promise<void> = Promise.resolve();
   private compactionScheduled = false;
   /** The last background compaction's failure, until one succeeds. */
   private compactionFailure: Error | null = null;
@@ -327,8 +332,7 @@ export class Store {
    * have to wait (a durable store; a stalled one): then call put().
    */
   putSync(key: Uint8Array, value: Uint8Array): boolean {
-    if (this.wal !== null || this.closed || this.stalledBy() !== null || this.version.levels[0].length >= this.shape.l0Slowdown) return false;
-    if (this.frozen !== null && this.active.bytes >= this.memtableBytes) return false; // put() waits for the flush
+    if (this.wal !== null || this.closed || this.waitingWrites > 0 || this.mustWait(false)) return false; // put() waits, in turn
     const ops = [{ kind: ValueKind.VALUE, key, value }];
     this.applyOps(this.active, ops, ++this.sequence, false);
     return true;
@@ -584,33 +588,94 @@ export class Store {
 
   // ---- The write path ----
 
-  private writeOps(ops: BatchOp[], deferFlush: boolean, sync: boolean, waited = false): Promise<void> {
+  /**
+   * A write, now or after the writes already waiting: writes take their sequence numbers in the
+   * order they were made (LevelDB's writer queue), so a write that must wait for room holds back
+   * every write after it. (Otherwise a later write to the same key could take a lower sequence
+   * than an earlier one still waiting, and the earlier value would win.)
+   */
+  private writeOps(ops: BatchOp[], deferFlush: boolean, sync: boolean): Promise<void> {
     if (this.closed) return Promise.reject(new Error("store is closed"));
-    const stalled = this.stalledBy();
-    if (stalled !== null) {
-      // LevelDB's writers wait for the flush that makes room. A stalled write waits for one retry
-      // of the failed flush (the one under way, or the next, at most RETRY_MS after the last
-      // started, whatever the timer's backoff has grown to: so the store goes on as soon as space
-      // is back); if the MemTable is still full after it, the write is refused. Memory stays bounded.
-      if (waited) return Promise.reject(stalled);
-      return this.retrySoon().then(() => this.writeOps(ops, deferFlush, sync, true));
+    if (this.waitingWrites === 0 && !this.mustWait(deferFlush)) return this.writeNow(ops, deferFlush, sync);
+    this.waitingWrites++;
+    const retriesBefore = this.flushRetries;
+    let issued!: () => void;
+    const turn = this.writeTurn;
+    this.writeTurn = new Promise<void>((resolve) => (issued = resolve));
+    const go = () => {
+      this.waitingWrites--;
+      issued(); // the next waiting write may go once this one has its sequence number
+    };
+    return turn
+      .then(() => this.waitForRoom(deferFlush, retriesBefore))
+      .then(
+        () => {
+          go();
+          return this.writeNow(ops, deferFlush, sync);
+        },
+        (err: unknown) => {
+          go();
+          throw err;
+        },
+      );
+  }
+
+  /** Whether a write must wait for room now (waitForRoom's conditions, checked without waiting). */
+  private mustWait(deferFlush: boolean): boolean {
+    if (this.stalledBy() !== null) return true;
+    if (this.flushing !== null && this.frozen !== null && this.active.bytes >= this.memtableBytes && !deferFlush) return true;
+    return this.backgroundCompaction && this.version.levels[0].length >= this.shape.l0Slowdown;
+  }
+
+  /**
+   * Waits until a write may go (LevelDB's MakeRoomForWrite):
+   * - a full MemTable whose frozen predecessor failed to flush: one retry of that flush (the one
+   *   under way, or the next, at most RETRY_MS after the last started, whatever the timer's backoff
+   *   has grown to: so the store goes on as soon as space is back); if the MemTable is still full
+   *   after it, the write is refused;
+   * - a full MemTable whose predecessor is still being flushed: that flush (memory stays at two
+   *   MemTables, and writes that never wait cannot starve the flush of event-loop turns);
+   * - level 0 at the stop trigger: until a compaction takes it below (refused if that fails);
+   * - level 0 at the slowdown trigger: 1 ms, once.
+   * Level 0, and every read's cost, stays bounded. A refused write changed nothing.
+   */
+  private async waitForRoom(deferFlush: boolean, retriesBefore: number): Promise<void> {
+    let retried = false;
+    let slowed = false;
+    for (;;) {
+      if (this.closed) throw new Error("store is closed");
+      const stalled = this.stalledBy();
+      if (stalled !== null) {
+        // one retry for every write that was waiting for it: a write queued before a retry that
+        // did not help is refused with the rest, without a retry of its own
+        if (retried || this.flushRetries > retriesBefore) throw stalled;
+        retried = true;
+        await this.retrySoon();
+        this.flushRetries++;
+        continue;
+      }
+      const flushing = this.flushing;
+      if (flushing !== null && this.frozen !== null && this.active.bytes >= this.memtableBytes && !deferFlush) {
+        await flushing.catch(() => {});
+        continue;
+      }
+      const l0 = this.version.levels[0].length;
+      if (this.backgroundCompaction && l0 >= this.shape.l0Stop) {
+        await this.waitForLevel0();
+        continue;
+      }
+      if (this.backgroundCompaction && l0 >= this.shape.l0Slowdown && !slowed) {
+        slowed = true;
+        await new Promise<void>((r) => setTimeout(r, 1));
+        continue;
+      }
+      return;
     }
-    const flushing = this.flushing;
-    if (flushing !== null && this.frozen !== null && this.active.bytes >= this.memtableBytes && !deferFlush) {
-      // LevelDB's MakeRoomForWrite: the MemTable is full and the one before it is still being
-      // written: wait for that flush. Memory stays at two MemTables, and a stream of writes that
-      // never waits cannot starve the flush of turns of the event loop.
-      const again = () => this.writeOps(ops, deferFlush, sync, waited);
-      return flushing.then(again, again);
-    }
-    const l0 = this.version.levels[0].length;
-    if (this.backgroundCompaction && (l0 >= this.shape.l0Stop || (l0 >= this.shape.l0Slowdown && !waited))) {
-      // LevelDB's MakeRoomForWrite: at the slowdown trigger each write waits 1 ms once; at the stop
-      // trigger, until a compaction takes level 0 below it (or fails: then the write is refused, and
-      // nothing changed). Level 0, and every read's cost, stays bounded.
-      const wait = l0 >= this.shape.l0Stop ? this.waitForLevel0() : new Promise<void>((r) => setTimeout(r, 1));
-      return wait.then(() => this.writeOps(ops, deferFlush, sync, true));
-    }
+  }
+
+  /** Logs and applies a write that may go now. */
+  private writeNow(ops: BatchOp[], deferFlush: boolean, sync: boolean): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("store is closed"));
     try {
       this.readyLog();
     } catch (err) {

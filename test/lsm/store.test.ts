@@ -242,3 +242,18 @@ describe("a full MemTable waits for the flush before it", () => {
     await store.close();
   });
 });
+
+describe("writes keep their order", () => {
+  test("a write made while an earlier one waits (level 0 at the slowdown trigger) goes after it: the later value wins", async () => {
+    const store = Store.open({ kernels: bothPaths[0][1], dir: freshDir(), levels: { l0Trigger: 1, l0Slowdown: 1, l0Stop: 8 } });
+    await store.put(utf8("a"), utf8("0"));
+    await store.flush(); // level 0 holds 1 table: writes wait 1 ms; a compaction (a trivial move) is scheduled
+    const first = store.put(utf8("x"), utf8("first")); // waits its 1 ms
+    await new Promise((r) => setImmediate(r)); // the trivial move runs: level 0 is empty again
+    expect(store.levelInfo()[0].tables).toBe(0);
+    const second = store.put(utf8("x"), utf8("second")); // nothing to wait for now, but the first is still waiting
+    await Promise.all([first, second]);
+    expect(new TextDecoder().decode(store.get(utf8("x"))!)).toBe("second");
+    await store.close();
+  });
+});
