@@ -6,7 +6,6 @@
 // the outputs itself. Everything else (picking, the directory fsync, the version edit, deleting
 // inputs) stays with the store.
 
-import { compareBytes } from "../kernels/js.js";
 import type { Kernels } from "../kernels/types.js";
 import { BlockCache } from "../sstable/block-cache.js";
 import { Table } from "../sstable/reader.js";
@@ -16,7 +15,7 @@ import { tableInternalIterator, type InternalIterator } from "./internal-iterato
 import { LevelIterator, type OpenedTable } from "./level-iterator.js";
 import { tableName } from "./store-files.js";
 import { TableFile } from "./table-file.js";
-import { findTable, userKeyOf, type TableMeta } from "./version.js";
+import { compareUserKey, findTable, type TableMeta } from "./version.js";
 
 /** An input table, and where it is on disk now. */
 export interface TaskTable extends TableMeta {
@@ -90,7 +89,7 @@ export async function runCompactionTask(task: CompactionTask, env: Env, kernels:
 export function isBaseLevelForKey(levels: readonly (readonly TableMeta[])[], userKey: Uint8Array): boolean {
   for (const tables of levels) {
     const t = tables[findTable(tables, userKey)];
-    if (t !== undefined && compareBytes(userKeyOf(t.smallest), 0, t.smallest.length - 8, userKey, 0, userKey.length) <= 0) return false;
+    if (t !== undefined && compareUserKey(t.smallest, userKey) <= 0) return false;
   }
   return true;
 }

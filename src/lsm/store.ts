@@ -28,7 +28,7 @@ import { BlockCache } from "../sstable/block-cache.js";
 import type { GetResult } from "../sstable/reader.js";
 import { DEFAULT_LEVEL_SHAPE, LAST_LEVEL, levelScores, manualCompaction, maxBytesForLevel, pickCompaction, type Compaction, type LevelShape } from "./compaction.js";
 import { runCompactionJob, type CompactionJobResult } from "./compaction-job.js";
-import { copiedMeta, type CompactionTask, type TaskTable } from "./compaction-task.js";
+import { copiedMeta, isBaseLevelForKey, type CompactionTask, type TaskTable } from "./compaction-task.js";
 import { CompactionWorker } from "./compaction-worker.js";
 import { DbIterator, type DbEntry } from "./db-iterator.js";
 import { createEphemeralDir, removeAbandonedEphemeralStores } from "./ephemeral.js";
@@ -1017,7 +1017,7 @@ export class Store {
       return await runCompactionJob({
         inputs: iterators,
         smallestSnapshot: this.smallestSnapshot(),
-        isBaseLevelForKey: (key) => isBaseLevelForKey(version, c.level + 2, key),
+        isBaseLevelForKey: (key) => isBaseLevelForKey(version.levels.slice(c.level + 2), key),
         grandparents: c.grandparents,
         maxGrandparentOverlap: 10 * this.shape.tableBytes,
         tableBytes: this.shape.tableBytes,
@@ -1317,16 +1317,6 @@ export class StoreIterator extends DbIterator {
       this.close();
     }
   }
-}
-
-/** Whether no level from `from` down holds userKey (LevelDB's Compaction::IsBaseLevelForKey). */
-function isBaseLevelForKey(version: Version, from: number, userKey: Uint8Array): boolean {
-  for (let l = from; l < NUM_LEVELS; l++) {
-    const tables = version.levels[l];
-    const t = tables[findTable(tables, userKey)];
-    if (t !== undefined && compareUserKey(t.smallest, userKey) <= 0) return false;
-  }
-  return true;
 }
 
 /** The worker a store with compactionThread "worker" merges in, or null: on this thread. */

@@ -75,18 +75,6 @@ export class Version {
   }
 
   /**
-   * The tables a lookup of userKey must ask, level by level: every level-0 table whose range holds
-   * the key, newest first, then at most one table per deeper level.
-   */
-  *tablesForKey(userKey: Uint8Array): Generator<TableMeta> {
-    for (const t of this.levels[0]) if (holdsKey(t, userKey)) yield t;
-    for (let l = 1; l < NUM_LEVELS; l++) {
-      const t = this.levels[l][findTable(this.levels[l], userKey)];
-      if (t !== undefined && compareUserKey(t.smallest, userKey) <= 0) yield t;
-    }
-  }
-
-  /**
    * The tables of `level` whose user-key range meets [begin, end] (null: unbounded). On level 0 the
    * range grows to take in every table that overlaps one taken (LevelDB's GetOverlappingInputs), so
    * that no newer version of a key stays behind when an older one moves down.
