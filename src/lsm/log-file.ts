@@ -8,11 +8,14 @@
 // replays a record whose put was answered with an error. The failure sticks: the log takes no more
 // appends, and the store moves to a fresh log (LevelDB's bg_error_, cleared by a new log).
 //
-// An append with `sync: false` (LevelDB's WriteOptions.sync = false) is written to the operating
-// system at once and applied and resolved without waiting for an fsync, when nothing is waiting
-// ahead of it; the next fsync (a later synced append's, or close()'s) covers it. It outlives a
-// kill -9, not a power loss; and if a later fsync fails, the cut back to the durable length drops
-// it from the log (it stays in the MemTable, durable only once flushed).
+// An append with `sync: false` (LevelDB's WriteOptions.sync = false) is applied and resolved
+// without waiting for an fsync, once it is written to the operating system, when nothing is
+// waiting ahead of it; the next fsync (a later synced append's, or close()'s) covers it. It
+// outlives a kill -9, not a power loss; and if a later fsync fails, the cut back to the durable
+// length drops it from the log (it stays in the MemTable, durable only once flushed). The unsynced
+// appends made in one turn of the event loop go to the OS together, in one write at the end of
+// the turn's synchronous code (a microtask): a writer with many puts in flight pays one system call
+// for all of them, not one each (README "Speed and memory"); one put at a time still gets its own.
 
 import type { Kernels } from "../kernels/types.js";
 import type { AppendableFile, Env } from "./env.js";
@@ -34,6 +37,9 @@ export class LogFile {
   private durableSize: number;
   private syncing = false;
   private waiting: Waiter[] = [];
+  /** Unsynced appends of this turn, written together by writeUnsynced. */
+  private unsynced: Waiter[] = [];
+  private unsyncedScheduled = false;
   private idleWaiters: (() => void)[] = [];
   private failure: Error | null = null;
   /** True while bytes past durableSize may still be in the file (a failed cut-back). */
@@ -80,26 +86,19 @@ export class LogFile {
   append(record: Uint8Array, apply: () => void, options: { readonly sync?: boolean } = {}): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(new Error(`${this.path} is closed`));
-    const framed = this.writer.frameReserved(record);
-    this.buffered.push(framed);
-    this.bufferedBytes += framed.length;
-    // Unsynced, and first in line: written now, applied now (a write behind an unapplied one waits
-    // with it, so writes become visible in sequence order).
+    // Unsynced, and first in line: written at the end of this turn with the others of the turn
+    // (a write behind an unapplied one waits with it, so writes become visible in sequence order).
     if (options.sync === false && !this.syncing && this.waiting.length === 0) {
-      try {
-        this.writeBuffered();
-        this.file!.flush();
-      } catch (err) {
-        this.fail(err as Error, []);
-        return Promise.reject(err as Error);
+      this.buffer(record);
+      if (!this.unsyncedScheduled) {
+        this.unsyncedScheduled = true;
+        queueMicrotask(() => this.writeUnsynced());
       }
-      try {
-        apply();
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
-      return Promise.resolve();
+      return new Promise<void>((resolve, reject) => this.unsynced.push({ apply, resolve, reject }));
     }
+    this.writeUnsynced(); // the unsynced appends before this one are applied first
+    if (this.failure !== null) return Promise.reject(this.failure);
+    this.buffer(record);
     const done = new Promise<void>((resolve, reject) => this.waiting.push({ apply, resolve, reject }));
     if (!this.syncing) this.startSync();
     return done;
@@ -107,7 +106,7 @@ export class LogFile {
 
   /** Resolves when no append is waiting for the disk: each has been applied or rejected. */
   idle(): Promise<void> {
-    if (!this.syncing && this.waiting.length === 0) return Promise.resolve();
+    if (!this.syncing && this.waiting.length === 0 && this.unsynced.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -125,6 +124,7 @@ export class LogFile {
 
   /** Closes the file once no fsync is running or wanted; appends after this are refused. */
   close(): void {
+    this.writeUnsynced();
     this.closing = true;
     if (this.file === null || this.syncing || this.waiting.length > 0) return; // the last fsync closes it
     if (this.dirtyTail) return; // kept open for cutBack; closed by closeNow
@@ -186,8 +186,9 @@ export class LogFile {
     this.failure = err;
     this.buffered = [];
     this.bufferedBytes = 0;
-    const rejected = [...batch, ...this.waiting];
+    const rejected = [...batch, ...this.waiting, ...this.unsynced];
     this.waiting = [];
+    this.unsynced = [];
     this.dirtyTail = (this.file?.size ?? 0) > this.durableSize;
     try {
       this.cutBack();
@@ -201,6 +202,33 @@ export class LogFile {
   private settled(): void {
     if (this.closing && !this.dirtyTail) this.closeFile();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Frames a record into the buffer, in append order. */
+  private buffer(record: Uint8Array): void {
+    const framed = this.writer.frameReserved(record);
+    this.buffered.push(framed);
+    this.bufferedBytes += framed.length;
+  }
+
+  /**
+   * Hands the unsynced appends gathered so far to the operating system in one write, then applies
+   * and resolves them in order; a failed write rejects them, applying none.
+   */
+  private writeUnsynced(): void {
+    this.unsyncedScheduled = false;
+    const batch = this.unsynced;
+    if (batch.length === 0) return;
+    this.unsynced = [];
+    if (this.file === null) return this.fail(new Error(`${this.path} is closed`), batch);
+    try {
+      this.writeBuffered();
+      this.file.flush();
+    } catch (err) {
+      return this.fail(err as Error, batch);
+    }
+    for (const w of batch) applyThenResolve(w);
+    if (!this.syncing && this.waiting.length === 0 && this.unsynced.length === 0) this.settled();
   }
 
   private writeBuffered(): void {

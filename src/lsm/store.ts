@@ -170,8 +170,13 @@ const DEFAULT_MAX_OPEN_FILES = 1000;
  * then lags the MemTable, and level 0 fills): 2 ms keeps it ahead (README "Speed and memory").
  */
 const SLICE_MS = 2;
-/** Entries a flush writes between turns of the event loop: a flush is bounded by the MemTable's size, and must keep ahead of it. */
-const FLUSH_YIELD_EVERY = 4096;
+/**
+ * Writes that have kept the event loop from turning for this long wait for one turn (mustWait):
+ * a writer whose puts resolve at once (sync: false) would otherwise starve the store's own
+ * background work, a flush's slices and a worker's finished compaction, until a full MemTable
+ * made it wait for the whole flush at once (README "Speed and memory": put latency).
+ */
+const WRITES_YIELD_MS = SLICE_MS;
 /** A failed background flush or compaction is retried after this long, doubled per failure up to the max. */
 const RETRY_MS = 100;
 const RETRY_MAX_MS = 1000;
@@ -242,6 +247,8 @@ export class Store {
   /** Retries of a failed flush that stalled writes have waited for. */
   private flushRetries = 0;
   private writeTurn: Promise<void> = Promise.resolve();
+  /** When writes asked for a turn of the event loop that has not come yet (-1: none asked); writesStarveTheLoop. */
+  private turnAskedAt = -1;
   private compactionScheduled = false;
   /** The last background compaction's failure, until one succeeds. */
   private compactionFailure: Error | null = null;
@@ -564,6 +571,7 @@ export class Store {
     while (this.flushing !== null) await this.flushing.catch(() => {});
     while (this.compacting !== null) await this.compacting;
     await this.wal?.idle();
+    this.wal?.close(); // fsyncs the unsynced writes (WriteOptions)
     this.closeNow();
     await this.compactionWorker?.close(); // its thread has exited
   }
@@ -622,6 +630,7 @@ export class Store {
 
   /** Whether a write must wait for room now (waitForRoom's conditions, checked without waiting). */
   private mustWait(deferFlush: boolean): boolean {
+    if (this.writesStarveTheLoop()) return true;
     if (this.stalledBy() !== null) return true;
     if (this.flushing !== null && this.frozen !== null && this.active.bytes >= this.memtableBytes && !deferFlush) return true;
     return this.backgroundCompaction && this.version.levels[0].length >= this.shape.l0Slowdown;
@@ -644,6 +653,10 @@ export class Store {
     let slowed = false;
     for (;;) {
       if (this.closed) throw new Error("store is closed");
+      if (this.writesStarveTheLoop()) {
+        await new Promise<void>((r) => setImmediate(r)); // after what waits for the loop
+        continue;
+      }
       const stalled = this.stalledBy();
       if (stalled !== null) {
         // one retry for every write that was waiting for it: a write queued before a retry that
@@ -671,6 +684,20 @@ export class Store {
       }
       return;
     }
+  }
+
+  /**
+   * Whether writes have gone on for WRITES_YIELD_MS without a turn of the event loop: each write
+   * asks for one (a setImmediate) unless one is asked for already, and sees whether it came.
+   */
+  private writesStarveTheLoop(): boolean {
+    const now = performance.now();
+    if (this.turnAskedAt < 0) {
+      this.turnAskedAt = now;
+      setImmediate(() => (this.turnAskedAt = -1));
+      return false;
+    }
+    return now - this.turnAskedAt > WRITES_YIELD_MS;
   }
 
   /** Logs and applies a write that may go now. */
@@ -869,10 +896,11 @@ export class Store {
     let written: WrittenTable;
     try {
       out = this.newTableFile(0, number);
-      let n = 0;
+      const slicer = new TimeSlicer(SLICE_MS);
       for (const e of mem.versionsToKeep([...this.snapshots.values()])) {
         out.add(e.key, e.sequence, e.kind, e.value);
-        if (++n % FLUSH_YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+        const pause = slicer.pause();
+        if (pause !== null) await pause;
       }
       written = out.finish();
       if (this.durable) this.env.syncDir(this.dir);

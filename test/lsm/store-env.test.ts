@@ -6,7 +6,9 @@
 import { describe, expect, test } from "vitest";
 import { FaultEnv } from "../../src/io/fault-env.js";
 import { MemoryEnv } from "../../src/io/memory-env.js";
+import { LogFile } from "../../src/lsm/log-file.js";
 import { Store } from "../../src/lsm/store.js";
+import { encodeBatch, LOG_HEADER_SIZE } from "../../src/lsm/wal.js";
 import { wasm as kernels, utf8 } from "../kernels/kernels.js";
 
 const DIR = "/db";
@@ -94,5 +96,77 @@ describe("the store over an Env", () => {
     const afterClose = Store.open({ kernels, dir: DIR, env: inner.crashClone() });
     expect(text(afterClose.get(utf8("b")))).toBe("unsynced"); // in the log the restart went on with: its fsyncs covered b
     await afterClose.close();
+  });
+});
+
+describe("unsynced writes (sync: false)", () => {
+  test("the log's appends made in one turn reach the OS in one write, applied and resolved in order; a synced one after them goes after them", async () => {
+    const env = new FaultEnv(memoryDir());
+    const log = new LogFile(env, `${DIR}/000001.log`, 1, kernels);
+    const applied: string[] = [];
+    const resolved: string[] = [];
+    const append = (name: string, sync: boolean) => log.append(encodeBatch({ sequence: 1, ops: [] }, LOG_HEADER_SIZE), () => applied.push(name), { sync }).then(() => resolved.push(name));
+    const names = Array.from({ length: 50 }, (_, i) => `u${i}`);
+    const unsynced = names.map((n) => append(n, false));
+    expect(applied).toEqual([]); // written, and applied, at the end of the turn
+    await Promise.all(unsynced);
+    expect([env.counts.write, env.counts.sync]).toEqual([2, 0]); // 50 records: one append and one flush to the OS (FaultEnv counts both as writes), no fsync
+    expect([applied, resolved]).toEqual([names, names]);
+
+    await Promise.all([append("a", false), append("b", true), append("c", false)]);
+    expect(applied).toEqual([...names, "a", "b", "c"]);
+    expect(env.counts.sync).toBe(2); // b's, and the one c waited for behind it (c may not be applied before b)
+    log.close();
+  });
+
+  test("a store's unsynced write and a synced one after it in the same turn: the later one wins", async () => {
+    const store = Store.open({ kernels, dir: DIR, env: memoryDir() });
+    const unsynced = store.put(utf8("x"), utf8("unsynced"), { sync: false });
+    const synced = store.put(utf8("x"), utf8("synced"));
+    await Promise.all([unsynced, synced]);
+    expect(text(store.get(utf8("x")))).toBe("synced");
+    await store.close();
+  });
+
+  test("a failed write to the OS refuses every write of its turn and applies none; the next turn's writes go to a fresh log", async () => {
+    const inner = memoryDir();
+    const env = new FaultEnv(inner);
+    const store = Store.open({ kernels, dir: DIR, env });
+    await store.put(utf8("before"), utf8("1"));
+    env.fail({ op: "write", path: ".log", code: "EIO" });
+    const results = await Promise.all(["a", "b", "c"].map((k) => settle(store.put(utf8(k), utf8(k), { sync: false }))));
+    expect(results).toEqual(["EIO", "EIO", "EIO"]);
+    expect([store.get(utf8("a")), store.get(utf8("b")), store.get(utf8("c"))]).toEqual([null, null, null]);
+    expect(await settle(store.put(utf8("after"), utf8("2"), { sync: false }))).toBe("ok");
+    await store.close();
+    const reopened = Store.open({ kernels, dir: DIR, env: inner.crashClone() });
+    expect([text(reopened.get(utf8("before"))), reopened.get(utf8("a")), text(reopened.get(utf8("after")))]).toEqual(["1", null, "2"]);
+    await reopened.close();
+  });
+
+  test("close() fsyncs them: they survive a power loss after a clean close", async () => {
+    const inner = memoryDir();
+    const store = Store.open({ kernels, dir: DIR, env: inner });
+    await store.put(utf8("a"), utf8("unsynced"), { sync: false });
+    await store.close();
+    const powerLoss = Store.open({ kernels, dir: DIR, env: inner.crashClone() });
+    expect(text(powerLoss.get(utf8("a")))).toBe("unsynced");
+    await powerLoss.close();
+  });
+
+  test("a writer that never yields to the event loop (each put awaited, each resolved at once) still lets it turn", async () => {
+    const store = Store.open({ kernels, dir: DIR, env: memoryDir(), memtableBytes: 64 * 1024 * 1024 });
+    const puts = 20_000; // far more than the store lets go by without a turn (WRITES_YIELD_MS)
+    let doneWhenTheLoopTurned = -1;
+    let done = 0;
+    setImmediate(() => (doneWhenTheLoopTurned = done));
+    for (let i = 0; i < puts; i++) {
+      await store.put(utf8(`k${i}`), utf8("v"), { sync: false });
+      done++;
+    }
+    // before, the turn came only once every put was done (or a full MemTable made one wait)
+    expect(doneWhenTheLoopTurned).toBeGreaterThanOrEqual(0);
+    expect(doneWhenTheLoopTurned).toBeLessThan(puts);
+    await store.close();
   });
 });
