@@ -19,11 +19,14 @@
 
 import { compareBytes } from "../kernels/js.js";
 import { ValueKind } from "../sstable/format.js";
+import { MemTableFilter } from "./memtable-filter.js";
 
 /** Bytes counted per entry on top of its key and value (the threshold's estimate). */
 export const ENTRY_OVERHEAD = 16;
 const MAX_LEVEL = 16;
 const CHUNK = 1 << 20;
+/** The filter of a MemTable made without a size: 1/32 of the store's default 4 MiB threshold. */
+const DEFAULT_FILTER_BYTES = 128 * 1024;
 const HEAD = 0;
 const NIL = 0; // no entry links to the head, so 0 can mean "none"
 /** The snapshot of a read that sees every version. */
@@ -60,6 +63,12 @@ export class MemTable {
   private bytes_ = 0;
   private rng = 0x2545f491; // xorshift state: deterministic levels, so runs repeat exactly
   private readonly prev = new Int32Array(MAX_LEVEL);
+  private readonly filter: MemTableFilter;
+
+  /** `filterBytes`: the size of the filter gets consult first (memtable-filter.ts); a store gives 1/32 of its flush threshold. */
+  constructor(filterBytes = DEFAULT_FILTER_BYTES) {
+    this.filter = new MemTableFilter(filterBytes);
+  }
 
   /** Distinct user keys held. */
   get count(): number {
@@ -103,7 +112,10 @@ export class MemTable {
       this.links[this.linkAt[p] + l] = i;
       this.prev[l] = i; // the splice for a next key just after this one
     }
-    if (sameKey === NIL) this.keys++;
+    if (sameKey === NIL) {
+      this.keys++;
+      this.filter.add(key);
+    }
     this.bytes_ += (sameKey === NIL ? key.length : 0) + value.length + ENTRY_OVERHEAD;
   }
 
@@ -112,6 +124,7 @@ export class MemTable {
    * tell deleted from absent), or null when the key has no such version.
    */
   get(key: Uint8Array, snapshot = LATEST): MemEntry | null {
+    if (!this.filter.mayContain(key)) return null;
     const i = this.findGE(key, snapshot, false);
     return i !== NIL && this.userKeyIs(i, key) ? this.entry(i) : null;
   }

@@ -177,6 +177,8 @@ const SLICE_MS = 2;
  * made it wait for the whole flush at once (README "Speed and memory": put latency).
  */
 const WRITES_YIELD_MS = SLICE_MS;
+/** A MemTable's filter is at most this big, whatever its threshold. */
+const MAX_MEMTABLE_FILTER_BYTES = 16 * 1024 * 1024;
 /** A failed background flush or compaction is retried after this long, doubled per failure up to the max. */
 const RETRY_MS = 100;
 const RETRY_MAX_MS = 1000;
@@ -219,7 +221,7 @@ export class Store {
    */
   private readonly renamed = new Map<number, string>();
   private stats!: StoreStats;
-  private active = new MemTable();
+  private active: MemTable;
   private frozen: MemTable | null = null;
   /** The log the frozen MemTable's last writes went to (its appends settle before the flush). */
   private frozenLog: LogFile | null = null;
@@ -271,6 +273,7 @@ export class Store {
     if (!this.durable && !isNodeEnv(this.env)) throw new Error("an ephemeral store (no dir) runs on node:fs only: give a dir with this env");
     this.dir = options.dir ?? createEphemeralDir();
     this.memtableBytes = options.memtableBytes ?? 4 * 1024 * 1024;
+    this.active = this.newMemTable();
     this.bitsPerKey = options.bitsPerKey ?? DEFAULT_BITS_PER_KEY;
     this.blockSize = options.blockSize;
     this.shape = levelShape(options.levels ?? {});
@@ -863,9 +866,14 @@ export class Store {
     this.frozen = this.active;
     this.frozenLog = this.wal;
     this.frozenLogEnd = fresh?.number ?? 0;
-    this.active = new MemTable();
+    this.active = this.newMemTable();
     this.wal?.close();
     this.wal = fresh;
+  }
+
+  /** A MemTable whose filter is 1/32 of the flush threshold (memtable-filter.ts): about 32 bits per key of 100-byte values. */
+  private newMemTable(): MemTable {
+    return new MemTable(Math.min(this.memtableBytes / 32, MAX_MEMTABLE_FILTER_BYTES));
   }
 
   /** Flushes the frozen MemTable; a failure is remembered and retried by a timer, and thrown. */

@@ -1,6 +1,7 @@
 // The MemTable against a sorted-map model, and what its footprint counts.
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { MemTableFilter } from "../../src/lsm/memtable-filter.js";
 import { ENTRY_OVERHEAD, MemTable } from "../../src/lsm/memtable.js";
 import { ValueKind } from "../../src/sstable/format.js";
 
@@ -151,5 +152,32 @@ describe("MemTable footprint (what the flush threshold counts)", () => {
     m.put(bytes("k"), bytes("new"), 7);
     expect(contents(m)).toEqual([["k", "new", 7, ValueKind.VALUE]]);
     expect(m.bytes).toBe(1 + 3 + ENTRY_OVERHEAD + 3);
+  });
+});
+
+describe("the MemTable's filter (memtable-filter.ts)", () => {
+  test("never hides a key the MemTable holds, at any size: every added key may be there", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 300 }), fc.integer({ min: 1, max: 4096 }), (keys, size) => {
+        const filter = new MemTableFilter(size);
+        for (const k of keys) filter.add(k);
+        return keys.every((k) => filter.mayContain(k));
+      }),
+    );
+  });
+
+  test("rules out most keys it was not given (32 bits a key: well under 1% false positives), and a MemTable's get of one finds nothing", () => {
+    const filter = new MemTableFilter(32 * 1000 / 8);
+    const key = (i: number) => bytes(`key-${i}`);
+    for (let i = 0; i < 1000; i++) filter.add(key(i));
+    let falsePositives = 0;
+    for (let i = 1000; i < 101_000; i++) if (filter.mayContain(key(i))) falsePositives++;
+    expect(falsePositives).toBeLessThan(1000); // 1% of 100,000; 3 probes at 32 bits a key give about 0.1%
+    expect(new MemTableFilter(0).mayContain(key(1))).toBe(false); // an empty filter holds nothing
+
+    const mem = new MemTable(256);
+    mem.put(key(1), bytes("v"), 1);
+    mem.put(key(2), bytes(""), 2, ValueKind.DELETION);
+    expect([mem.get(key(1))?.sequence, mem.get(key(2))?.kind, mem.get(key(3))]).toEqual([1, ValueKind.DELETION, null]);
   });
 });
