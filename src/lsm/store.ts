@@ -94,6 +94,17 @@ export interface StoreOptions {
   readonly compactionThread?: "main" | "worker";
 }
 
+/** A write waiting in the store's queue for room (Store.writeOps). */
+interface QueuedWrite {
+  readonly ops: BatchOp[];
+  readonly deferFlush: boolean;
+  readonly sync: boolean;
+  /** The store's count of flush retries when the write was made: one retry is owed to it (waitForRoom). */
+  readonly retriesBefore: number;
+  readonly resolve: (done: Promise<void>) => void;
+  readonly reject: (err: Error) => void;
+}
+
 /** An output a compaction began: removed if the compaction fails (TableFile.abandon). */
 type BegunOutput = { readonly number: number; abandon(): void };
 
@@ -245,10 +256,10 @@ export class Store {
   private compacting: Promise<void> | null = null;
   private compactionRetryMs = RETRY_MS;
   /** Writes waiting for room, and the turn the next one to wait takes after (writeOps). */
-  private waitingWrites = 0;
+  /** Writes waiting for room, in the order they were made (drainWriteQueue). */
+  private readonly writeQueue: QueuedWrite[] = [];
   /** Retries of a failed flush that stalled writes have waited for. */
   private flushRetries = 0;
-  private writeTurn: Promise<void> = Promise.resolve();
   /** When writes asked for a turn of the event loop that has not come yet (-1: none asked); writesStarveTheLoop. */
   private turnAskedAt = -1;
   private compactionScheduled = false;
@@ -342,7 +353,7 @@ export class Store {
    * have to wait (a durable store; a stalled one): then call put().
    */
   putSync(key: Uint8Array, value: Uint8Array): boolean {
-    if (this.wal !== null || this.closed || this.waitingWrites > 0 || this.mustWait(false)) return false; // put() waits, in turn
+    if (this.wal !== null || this.closed || this.writeQueue.length > 0 || this.mustWait(false)) return false; // put() waits, in turn
     const ops = [{ kind: ValueKind.VALUE, key, value }];
     this.applyOps(this.active, ops, ++this.sequence, false);
     return true;
@@ -607,28 +618,33 @@ export class Store {
    */
   private writeOps(ops: BatchOp[], deferFlush: boolean, sync: boolean): Promise<void> {
     if (this.closed) return Promise.reject(new Error("store is closed"));
-    if (this.waitingWrites === 0 && !this.mustWait(deferFlush)) return this.writeNow(ops, deferFlush, sync);
-    this.waitingWrites++;
-    const retriesBefore = this.flushRetries;
-    let issued!: () => void;
-    const turn = this.writeTurn;
-    this.writeTurn = new Promise<void>((resolve) => (issued = resolve));
-    const go = () => {
-      this.waitingWrites--;
-      issued(); // the next waiting write may go once this one has its sequence number
-    };
-    return turn
-      .then(() => this.waitForRoom(deferFlush, retriesBefore))
-      .then(
-        () => {
-          go();
-          return this.writeNow(ops, deferFlush, sync);
-        },
-        (err: unknown) => {
-          go();
-          throw err;
-        },
-      );
+    if (this.writeQueue.length === 0 && !this.mustWait(deferFlush)) return this.writeNow(ops, deferFlush, sync);
+    return new Promise<void>((resolve, reject) => {
+      this.writeQueue.push({ ops, deferFlush, sync, retriesBefore: this.flushRetries, resolve, reject });
+      if (this.writeQueue.length === 1) void this.drainWriteQueue();
+    });
+  }
+
+  /**
+   * Issues the queued writes in order: the first once there is room for it, then, in the same
+   * turn, every one after it that needs no wait, so that their log records go to the OS together
+   * (log-file.ts) as the writes made while the queue was empty do.
+   */
+  private async drainWriteQueue(): Promise<void> {
+    while (this.writeQueue.length > 0) {
+      const first = this.writeQueue[0];
+      try {
+        await this.waitForRoom(first.deferFlush, first.retriesBefore);
+      } catch (err) {
+        this.writeQueue.shift();
+        first.reject(err as Error);
+        continue;
+      }
+      do {
+        const w = this.writeQueue.shift()!;
+        w.resolve(this.writeNow(w.ops, w.deferFlush, w.sync));
+      } while (this.writeQueue.length > 0 && !this.mustWait(this.writeQueue[0].deferFlush));
+    }
   }
 
   /** Whether a write must wait for room now (waitForRoom's conditions, checked without waiting). */

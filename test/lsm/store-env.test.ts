@@ -119,6 +119,21 @@ describe("unsynced writes (sync: false)", () => {
     log.close();
   });
 
+  test("writes queued behind one that waits for room go to the OS together once it may go, in order", async () => {
+    const env = new FaultEnv(memoryDir());
+    const store = Store.open({ kernels, dir: DIR, env, levels: { l0Trigger: 1, l0Slowdown: 1, l0Stop: 8 } });
+    await store.put(utf8("k"), utf8("first"));
+    await store.flush(); // level 0 at the slowdown trigger: the next write waits 1 ms, the rest queue behind it
+    let logWrites = 0; // writes to the log only (a compaction writes the manifest meanwhile): a fault that counts, never fails
+    env.fail({ op: "write", path: (path) => (path.endsWith(".log") && logWrites++, false) });
+    const puts = Array.from({ length: 50 }, (_, i) => store.put(utf8("k"), utf8(`v${i}`), { sync: false }));
+    expect(logWrites).toBe(0); // all waiting
+    await Promise.all(puts);
+    expect(logWrites).toBe(2); // one append and one flush for the 50 (before: one of each per write)
+    expect(text(store.get(utf8("k")))).toBe("v49");
+    await store.close();
+  });
+
   test("a store's unsynced write and a synced one after it in the same turn: the later one wins", async () => {
     const store = Store.open({ kernels, dir: DIR, env: memoryDir() });
     const unsynced = store.put(utf8("x"), utf8("unsynced"), { sync: false });
