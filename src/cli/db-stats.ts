@@ -13,7 +13,9 @@
 //   ratio is the space amplification as bench/db.ts measures it; null for an empty store.
 // - write_amplification, compactions, bytes_compacted: Store.compactionStatus(), from the counts
 //   the store keeps in DIR/STATS across runs (bytes written to tables and logs over bytes clients
-//   wrote).
+//   wrote); write_amplification is null while no client write has been counted. The store saves
+//   STATS at each flush and compaction, so the writes of a process that ends before either (a
+//   `db put`) are never counted.
 // - The caches are this process's (Store.cacheStats()): a store's caches live in the process that
 //   opened it, so these count the lookups of stats' own scan, not a running node's. hit_rate is
 //   hits / (hits + misses), null before any lookup.
@@ -35,7 +37,8 @@ export const stats: DbCommand = {
 target_bytes), then live_entries, live_bytes (key and value bytes of the live entries, counted by
 a full scan), disk_bytes (every file under DIR), space_amplification (disk_bytes / live_bytes),
 write_amplification (bytes written to tables and logs / bytes clients wrote, kept in DIR/STATS
-across runs), compactions and bytes_compacted; then the block cache's and the table cache's
+across runs, saved at each flush and compaction; null before any counted write), compactions
+and bytes_compacted; then the block cache's and the table cache's
 hits, misses and hit_rate. The caches are this command's own, so they count its scan: a running
 node's caches cannot be seen from another process.
 
@@ -79,7 +82,8 @@ function statsLines(store: Store, live: { entries: number; bytes: number }, disk
     live_bytes: live.bytes,
     disk_bytes: diskBytes,
     space_amplification: ratio(diskBytes, live.bytes),
-    write_amplification: Math.round(c.writeAmplification * 10_000) / 10_000,
+    // 0 only when no client write was counted: not a figure
+    write_amplification: c.writeAmplification === 0 ? null : Math.round(c.writeAmplification * 10_000) / 10_000,
     compactions: c.totalCompactions,
     bytes_compacted: c.totalBytesCompacted,
   });

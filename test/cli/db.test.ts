@@ -105,6 +105,7 @@ describe("wasm-lsm db on a small store", () => {
       ["scan", "--reverse", "--limit", "2"],
       ["scan", "--hex", "--from", "6d"],
       ["dump"],
+      ["stats"],
     ];
     const base = freshDir();
     const runs = await Promise.all(reads.map(([command, ...rest], i) => {
@@ -112,7 +113,7 @@ describe("wasm-lsm db on a small store", () => {
       cpSync(dir, copy, { recursive: true });
       return db([command, copy, ...rest]);
     }));
-    const [m, absent, hexGet, scan, reverse, hexScan, dump] = runs;
+    const [m, absent, hexGet, scan, reverse, hexScan, dump, stats] = runs;
     expect(m).toEqual({ code: 0, stdout: '{"found": true, "value": "again"}\n', stderr: "" });
     expect(absent).toEqual({ code: 0, stdout: '{"found": false, "value": null}\n', stderr: "" });
     expect(hexGet).toMatchObject({ code: 0, stdout: '{"found": true, "value": "616761696e"}\n' });
@@ -122,6 +123,8 @@ describe("wasm-lsm db on a small store", () => {
     expect(hexScan.stdout).toBe('{"key": "6d", "value": "616761696e"}\n{"key": "ff00", "value": "80ff"}\n');
     const entries = ['{"key": "a", "value": ""}', '{"key": "caf\\u00e9", "value": "na\\u00efve \\u2603"}', '{"key": "m", "value": "again"}', '{"key": {"hex": "ff00"}, "value": {"hex": "80ff"}}'];
     expect(dump).toEqual({ code: 0, stderr: "", stdout: entries.map((l) => `${l}\n`).join("") });
+    // the writes are in the log, not counted yet: STATS is saved at a flush or a compaction
+    expect(lines(stats.stdout)[7]).toEqual({ live_entries: 4, live_bytes: 1 + 15 + 6 + 4, disk_bytes: expect.any(Number), space_amplification: expect.any(Number), write_amplification: null, compactions: 0, bytes_compacted: 0 });
     // dump's lines are sst write's input: a table of the live entries
     const table = join(base, "live.sst");
     expect((await runCli(["sst", "write", table], dump.stdout)).code).toBe(0);
