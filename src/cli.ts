@@ -3,6 +3,7 @@
 //
 //   wasm-lsm [--kernels wasm|js] [serve] [serve options]
 //   wasm-lsm [--kernels wasm|js] sst write|dump|check|layout|get ...   (src/cli/sst.ts, own exit codes)
+//   wasm-lsm [--kernels wasm|js] db get|put|delete|scan|dump|stats|compact|check DIR ...   (src/cli/db.ts)
 //   wasm-lsm --help | --version
 //
 // With no command, or with flags only, it serves: the stdio protocol node (PROTOCOL.md) on stdin
@@ -17,7 +18,7 @@
 //   2    bad usage: unknown command or flag, a flag value out of range (message and hint on stderr)
 //   128+N  signal N (SIGHUP 129, SIGINT 130, SIGQUIT 131, SIGTERM 143): the store was closed
 
-// The sst and repair commands are imported when they run (and for the usage text): serving loads
+// The sst, db and repair commands are imported when they run (and for the usage text): serving loads
 // only what the node needs, so that it starts under a low `ulimit -n` (Node's loader opens a
 // module graph's files concurrently).
 
@@ -30,9 +31,10 @@ const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
 const usage = async () => {
-  const [{ SST_SYNOPSES }, { REPAIR_SYNOPSIS }] = await Promise.all([import("./cli/sst.js"), import("./cli/repair.js")]);
+  const [{ SST_SYNOPSES }, { DB_SYNOPSES }, { REPAIR_SYNOPSIS }] = await Promise.all([import("./cli/sst.js"), import("./cli/db.js"), import("./cli/repair.js")]);
   return `Usage: wasm-lsm [--kernels wasm|js] [serve] [options]
        ${SST_SYNOPSES.join("\n       ")}
+       ${DB_SYNOPSES.join("\n       ")}
        ${REPAIR_SYNOPSIS}
        wasm-lsm --help | --version
 
@@ -71,6 +73,7 @@ reader went away (the store is closed first), or an internal error; 2 bad usage;
 (HUP, INT, QUIT, TERM close the store first).
 
 The sst commands read and write table files; "wasm-lsm sst --help" tells more.
+The db commands read, write, compact and check a store's directory; "wasm-lsm db --help" tells more.
 "wasm-lsm repair DIR" rebuilds a store directory's manifest; "wasm-lsm repair --help" tells more.
 `;
 };
@@ -80,6 +83,7 @@ type Command = (args: readonly string[], globals: readonly string[]) => Promise<
 const COMMANDS: Readonly<Record<string, Command>> = {
   serve: (args, globals) => serve([...globals, ...args]),
   sst: async (args, globals) => (await import("./cli/sst.js")).runSst(args, globals),
+  db: async (args, globals) => (await import("./cli/db.js")).runDb(args, globals),
   repair: async (args, globals) => (await import("./cli/repair.js")).runRepair([...globals, ...args]),
   help: () => printHelp(),
 };

@@ -1348,6 +1348,13 @@ export class Store {
   private checkOpen(): void {
     if (this.closed) throw new Error("store is closed");
   }
+
+  // ---- Cache figures (wasm-lsm db stats) ----
+
+  /** Hits and misses of the block cache and the table cache since the store was opened. */
+  cacheStats() {
+    return this.tableCache.stats();
+  }
 }
 
 /** Database entries over the store's merging iterator; closing it releases what it holds. */

@@ -35,6 +35,14 @@ export interface TableFile {
   readonly tailSize?: number;
 }
 
+/** What the caches did since the store opened them (wasm-lsm db stats). */
+export interface CacheStats {
+  /** Data-block lookups: found in the block cache, or read from the file. */
+  readonly blockCache: { readonly hits: number; readonly misses: number; readonly bytes: number; readonly capacityBytes: number };
+  /** Table uses: the table was open, or had to be opened. */
+  readonly tableCache: { readonly hits: number; readonly misses: number; readonly open: number; readonly capacity: number };
+}
+
 interface Slot extends LruLinks {
   readonly name: string;
   readonly table: Table;
@@ -44,6 +52,8 @@ interface Slot extends LruLinks {
 export class TableCache {
   private readonly slots = new Map<string, Slot>();
   private readonly lru = new LruList<Slot>();
+  private hits = 0;
+  private misses = 0;
 
   constructor(private readonly options: TableCacheOptions) {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) throw new RangeError(`table cache capacity must be a positive integer, got ${options.capacity}`);
@@ -56,6 +66,15 @@ export class TableCache {
 
   get capacity(): number {
     return this.options.capacity;
+  }
+
+  /** The counts of this cache and of its block cache. */
+  stats(): CacheStats {
+    const b = this.options.blockCache;
+    return {
+      blockCache: { hits: b.hits, misses: b.misses, bytes: b.bytes, capacityBytes: b.limit },
+      tableCache: { hits: this.hits, misses: this.misses, open: this.slots.size, capacity: this.options.capacity },
+    };
   }
 
   /**
@@ -110,8 +129,10 @@ export class TableCache {
     if (slot === undefined) {
       slot = this.openSlot(file);
       openReads = slot.table.openReads;
+      this.misses++;
     } else {
       this.lru.touch(slot);
+      this.hits++;
     }
     slot.uses++;
     return [slot, openReads];

@@ -30,6 +30,8 @@ export class BlockCache {
   private lastTableId = 0;
   private held = 0;
   private count = 0;
+  private hitCount = 0;
+  private missCount = 0;
 
   constructor(readonly limit: number) {}
 
@@ -43,6 +45,15 @@ export class BlockCache {
     return this.count;
   }
 
+  /** Lookups that found their block, and lookups that did not, since the cache was made. */
+  get hits(): number {
+    return this.hitCount;
+  }
+
+  get misses(): number {
+    return this.missCount;
+  }
+
   /** A fresh id for one open table's blocks (LevelDB's Cache::NewId). */
   newTableId(): number {
     const id = ++this.lastTableId;
@@ -53,7 +64,11 @@ export class BlockCache {
   /** The block of table at offset, pinned and made the newest; undefined when not cached. */
   lookup(table: number, offset: number): PinnedBlock | undefined {
     const entry = this.tableEntries(table).get(offset);
-    if (entry === undefined) return undefined;
+    if (entry === undefined) {
+      this.missCount++;
+      return undefined;
+    }
+    this.hitCount++;
     entry.pins++;
     this.lru.touch(entry);
     return entry;
