@@ -23,9 +23,11 @@ export function lookupBytes(data: Encoded): Uint8Array {
   return typeof data === "string" ? Buffer.from(data, "utf8") : data;
 }
 
-/** Bytes read from the store, in a format, in memory of their own (a view may be reused by the next move). */
+/**
+ * Bytes read from the store, in a format, in memory of their own (the store's view may be reused by
+ * its next move). 'view' is given a Buffer too, as classic-level gives: a Buffer is a Uint8Array.
+ */
 export function decoded(bytes: Uint8Array, format: Format): Encoded {
   if (format === "utf8") return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
-  if (format === "buffer") return Buffer.from(bytes);
-  return new Uint8Array(bytes);
+  return Buffer.from(bytes);
 }

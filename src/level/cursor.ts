@@ -1,14 +1,17 @@
 // A walk over the store's iterator in one direction, as abstract-level's iterators read: from the
 // start of the range, or from where the last seek() put it, one entry per step. Forward it starts
 // at the first key of the range and a seek goes to the first key >= target; reverse, at the last
-// key, and a seek goes to the last key <= target (the last key before target + 0x00). A failure to
+// key, and a seek goes to the last key <= target (the last key before target + 0x00). A target
+// outside the range ends the walk (abstract-level's README "iterator.seek()"), where the store's
+// iterator would go to the range's nearest end instead. A failure to
 // make the store's iterator (a table that cannot be opened) is kept and thrown by the first step,
 // so that it rejects a read, as every other read failure does, instead of throwing from iterator().
 
+import { compareBytes } from "../kernels/js.js";
 import type { DbEntry } from "../lsm/db-iterator.js";
 import type { StoreIterator } from "../lsm/store.js";
 import { levelError } from "./errors.js";
-import { successor } from "./range.js";
+import { successor, type StoreRange } from "./range.js";
 
 const START = 0;
 const SEEK = 1;
@@ -21,6 +24,7 @@ export class Cursor {
 
   constructor(
     private readonly iterator: StoreIterator | null,
+    private readonly range: StoreRange,
     private readonly reverse: boolean,
     private readonly failure: unknown = null,
   ) {}
@@ -44,7 +48,7 @@ export class Cursor {
   /** The next step starts at target (a copy is kept: the caller may reuse its buffer). */
   seek(target: Uint8Array): void {
     this.target = new Uint8Array(target);
-    this.state = SEEK;
+    this.state = inRange(target, this.range) ? SEEK : ENDED;
   }
 
   close(): void {
@@ -55,4 +59,10 @@ export class Cursor {
     if (this.iterator === null) throw levelError(this.failure);
     return this.iterator;
   }
+}
+
+const cmp = (a: Uint8Array, b: Uint8Array) => compareBytes(a, 0, a.length, b, 0, b.length);
+
+function inRange(key: Uint8Array, range: StoreRange): boolean {
+  return (range.gte === undefined || cmp(key, range.gte) >= 0) && (range.lt === undefined || cmp(key, range.lt) < 0);
 }

@@ -3,7 +3,7 @@
 // its resources) releases the store's snapshot, so compactions may drop what only it could see.
 
 import { AbstractSnapshot } from "abstract-level";
-import type { Snapshot } from "../lsm/store.js";
+import type { Snapshot, Store } from "../lsm/store.js";
 
 /**
  * abstract-level's AbstractSnapshot as it is at run time: its constructor takes the options that
@@ -13,16 +13,19 @@ import type { Snapshot } from "../lsm/store.js";
 const SnapshotBase = AbstractSnapshot as unknown as new (options: { readonly owner: object }) => AbstractSnapshot;
 
 export class WasmSnapshot extends SnapshotBase {
+  /** The store's snapshot. */
+  readonly point: Snapshot;
+
   constructor(
-    /** The store's snapshot. */
-    readonly point: Snapshot,
-    private readonly release: (s: Snapshot) => void,
+    /** The store it is a snapshot of. */
+    readonly store: Store,
     options: { readonly owner: object },
   ) {
     super(options);
+    this.point = store.snapshot();
   }
 
   async _close(): Promise<void> {
-    this.release(this.point);
+    this.store.release(this.point);
   }
 }

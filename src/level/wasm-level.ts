@@ -158,8 +158,7 @@ export class WasmLevel<KDefault = string, VDefault = string> extends AbstractLev
   }
 
   _snapshot(options: { readonly owner: object }): WasmSnapshot {
-    const store = this.#open();
-    return new WasmSnapshot(store.snapshot(), (s) => store.release(s), options);
+    return new WasmSnapshot(this.#open(), options);
   }
 
   // ---- Writes ----
@@ -232,17 +231,18 @@ export class WasmLevel<KDefault = string, VDefault = string> extends AbstractLev
   #readPoint(options: { readonly snapshot?: unknown }): { snapshot?: WasmSnapshot["point"] } {
     const s = options.snapshot;
     if (s === undefined || s === null) return {};
-    if (!(s instanceof WasmSnapshot)) throw new TypeError("snapshot must be a snapshot of this database (db.snapshot())");
+    if (!(s instanceof WasmSnapshot) || s.store !== this.#store) throw new TypeError("snapshot must be a snapshot of this database (db.snapshot())");
     return { snapshot: s.point };
   }
 
   /** A cursor over the range at the read's snapshot, made now; a failure is the first read's. */
   #cursor(options: RangeOptions & { readonly reverse: boolean; readonly snapshot?: unknown }): Cursor {
+    const range = storeRange(options);
     try {
-      const iterator = this.#open().iterator({ ...storeRange(options), ...this.#readPoint(options), reverse: options.reverse });
-      return new Cursor(iterator, options.reverse);
+      const iterator = this.#open().iterator({ ...range, ...this.#readPoint(options), reverse: options.reverse });
+      return new Cursor(iterator, range, options.reverse);
     } catch (err) {
-      return new Cursor(null, options.reverse, err);
+      return new Cursor(null, range, options.reverse, err);
     }
   }
 
