@@ -9,7 +9,7 @@
 // (`sync`, below). The store's errors reach the caller with the ecosystem's codes (errors.ts).
 
 import { join } from "node:path";
-import { AbstractLevel, type AbstractDatabaseOptions } from "abstract-level";
+import { AbstractLevel, type AbstractBatchOperation, type AbstractChainedBatch, type AbstractBatchOptions, type AbstractDatabaseOptions, type AbstractDelOptions, type AbstractPutOptions } from "abstract-level";
 import ModuleError from "module-error";
 import { nodeEnv } from "../io/node-env.js";
 import { LEGACY_MANIFEST } from "../lsm/legacy-manifest.js";
@@ -254,6 +254,24 @@ export class WasmLevel<KDefault = string, VDefault = string> extends AbstractLev
         throw levelError(err);
       });
   }
+}
+
+/** A write's own `sync` (classic-level's write option), over the database's default (WasmLevelOptions.sync). */
+export interface WasmWriteOptions {
+  readonly sync?: boolean;
+}
+
+// abstract-level's declarations know no write options beyond the encodings: these overloads add
+// `sync` for TypeScript callers, as classic-level's declarations do (the chained batch's write()
+// takes any options already).
+export interface WasmLevel<KDefault, VDefault> {
+  put(key: KDefault, value: VDefault): Promise<void>;
+  put<K = KDefault, V = VDefault>(key: K, value: V, options: AbstractPutOptions<K, V> & WasmWriteOptions): Promise<void>;
+  del(key: KDefault): Promise<void>;
+  del<K = KDefault>(key: K, options: AbstractDelOptions<K> & WasmWriteOptions): Promise<void>;
+  batch(operations: Array<AbstractBatchOperation<this, KDefault, VDefault>>): Promise<void>;
+  batch<K = KDefault, V = VDefault>(operations: Array<AbstractBatchOperation<this, K, V>>, options: AbstractBatchOptions<K, V> & WasmWriteOptions): Promise<void>;
+  batch(): AbstractChainedBatch<this, KDefault, VDefault>;
 }
 
 /** Whether dir holds a store: its CURRENT (the manifest pointer), or the JSON MANIFEST of a 0.1 store. */

@@ -76,12 +76,17 @@ describe("options", () => {
     expect(db.status).toBe("closed");
   });
 
-  test("a write's own sync must be a boolean", async () => {
+  test("a write's own sync (in the declarations of put, del, batch and a chained batch's write) must be a boolean", async () => {
     const db = new WasmLevel(freshDir());
     await expect(db.put("a", "b", { sync: "yes" } as never)).rejects.toThrow(TypeError);
     await expect(db.batch([{ type: "put", key: "a", value: "b" }], { sync: 1 } as never)).rejects.toThrow("sync must be a boolean, got 1");
-    await db.put("a", "c", { sync: true } as never);
-    expect(await db.get("a")).toBe("c");
+    await expect(db.batch().put("a", "b").write({ sync: null })).rejects.toThrow("sync must be a boolean, got null");
+    await db.put("a", "c", { sync: true });
+    await db.put("j", { n: 1 }, { valueEncoding: "json", sync: false });
+    await db.batch([{ type: "put", key: "b", value: "d" }], { sync: true });
+    await db.batch().put("c", "e").write({ sync: true });
+    await db.del("b", { sync: true });
+    expect(await db.getMany(["a", "b", "c", "j"])).toEqual(["c", undefined, "e", '{"n":1}']);
     await db.close();
   });
 
