@@ -144,6 +144,22 @@ describe("the same application code over classic-level and WasmLevel", () => {
     });
   });
 
+  test("long reads (past the 1,000 entries WasmLevel reads per turn of the event loop), with writes made while they run", async () => {
+    const result = (await expectSameEverywhere(async (db) => {
+      await db.batch(Array.from({ length: 2500 }, (_, i) => ({ type: "put" as const, key: `k${String(i).padStart(4, "0")}`, value: String(i) })));
+      const all = db.iterator().all(); // made before the writes: it does not see them
+      const writes = Promise.all([db.put("k0001", "changed"), db.del("k2400"), db.put("k9999", "added")]);
+      const [entries] = await Promise.all([all, writes]);
+      const it = db.values({ reverse: true, limit: 2100 }); // made after them: it does
+      const chunks = [await it.nextv(1500), await it.nextv(1500), await it.nextv(1)];
+      await it.close();
+      return { entries, chunks, after: await db.keys({ gte: "k2399", lte: "k2401" }).all() };
+    })) as { entries: unknown[]; chunks: unknown[][] };
+    expect(result.entries).toHaveLength(2500);
+    expect(result.chunks.map((c) => c.length)).toEqual([1500, 600, 0]);
+    expect(result.chunks[0][0]).toBe("added");
+  });
+
   test("snapshots while writing: explicit snapshots for get, getMany, has and iterators; an iterator's implicit snapshot", async () => {
     await expectSameEverywhere(async (db) => {
       await db.batch([
