@@ -14,8 +14,8 @@
 // - write_amplification, compactions, bytes_compacted: Store.compactionStatus(), from the counts
 //   the store keeps in DIR/STATS across runs (bytes written to tables and logs over bytes clients
 //   wrote); write_amplification is null while no client write has been counted. The store saves
-//   STATS at each flush and compaction, so the writes of a process that ends before either (a
-//   `db put`) are never counted.
+//   STATS at each flush and compaction and when it closes; a process killed before either loses
+//   the counts of its last writes (the writes themselves are in the log).
 // - The caches are this process's (Store.cacheStats()): a store's caches live in the process that
 //   opened it, so these count the lookups of stats' own scan, not a running node's. hit_rate is
 //   hits / (hits + misses), null before any lookup.
@@ -37,7 +37,7 @@ export const stats: DbCommand = {
 target_bytes), then live_entries, live_bytes (key and value bytes of the live entries, counted by
 a full scan), disk_bytes (every file under DIR), space_amplification (disk_bytes / live_bytes),
 write_amplification (bytes written to tables and logs / bytes clients wrote, kept in DIR/STATS
-across runs, saved at each flush and compaction; null before any counted write), compactions
+across runs, saved at each flush and compaction and at close; null before any counted write), compactions
 and bytes_compacted; then the block cache's and the table cache's
 hits, misses and hit_rate. The caches are this command's own, so they count its scan: a running
 node's caches cannot be seen from another process.

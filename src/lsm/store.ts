@@ -586,6 +586,7 @@ export class Store {
     while (this.compacting !== null) await this.compacting;
     await this.wal?.idle();
     this.wal?.close(); // fsyncs the unsynced writes (WriteOptions)
+    if (this.durable) this.saveStats(); // the client bytes of writes no flush has counted yet (write amplification)
     this.closeNow();
     await this.compactionWorker?.close(); // its thread has exited
   }
