@@ -22,7 +22,7 @@
 //   - a stale LOCK is removed by one breaker at a time (withStaleLock), and only while it still
 //     holds the stale text; then every racer tries to create LOCK again, and one link succeeds.
 
-import { linkSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isProvablyGone, isRunning, ownIdentity, sameProcess, type ProcessIdentity } from "./process-identity.js";
 
@@ -44,6 +44,8 @@ export interface LockOptions {
 }
 
 export const LOCK_FILE = "LOCK";
+/** The info log LevelDB writes in every database directory it opens (its "LOG"). */
+const LEVELDB_INFO_LOG = "LOG";
 const heldHere = new Set<string>();
 
 /** A lock file's text, or null when there is no such file (it may have just been removed). */
@@ -166,6 +168,9 @@ export function acquireLock(dir: string, options: LockOptions = {}): () => void 
     if (holder !== null && sameProcess(holder, ownIdentity())) throw new LockedError(`${dir} is already open in this process`);
     // our own pid in a lock we do not hold: an earlier process that had our pid left it
     if (holder !== null && holder.pid !== process.pid && isRunning(holder)) throw lockedBy(dir, holder);
+    // LevelDB's LOCK is empty, and its lock is an fcntl lock on that file, which Node cannot test:
+    // removing it would let a second LevelDB process in beside a running one
+    if (holder === null && existsSync(join(dir, LEVELDB_INFO_LOG))) throw new LockedError(`${dir} holds a LevelDB database (an empty LOCK beside its ${LEVELDB_INFO_LOG} file), which wasm-lsm does not open; its LOCK is left as it is`);
     withStaleLock(dir, found, () => rmSync(path, { force: true }));
   }
   throw new LockedError(`${dir}: could not take the lock`);

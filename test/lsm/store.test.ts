@@ -273,3 +273,18 @@ describe("the STATS file", () => {
     await reopened.close();
   });
 });
+
+describe("a LevelDB directory", () => {
+  test("open while classic-level (LevelDB) holds it: refused, and LevelDB's empty LOCK is left in place (its lock is an fcntl lock Node cannot see)", async () => {
+    const { ClassicLevel } = await import("classic-level");
+    const dir = freshDir();
+    const leveldb = new ClassicLevel(dir);
+    await leveldb.open();
+    await leveldb.put("k", "v");
+    expect(() => Store.open({ kernels: bothPaths[0][1], dir })).toThrow(/holds a LevelDB database \(an empty LOCK beside its LOG file\)/);
+    expect(existsSync(join(dir, "LOCK"))).toBe(true);
+    await expect(new ClassicLevel(dir).open()).rejects.toMatchObject({ cause: { code: "LEVEL_LOCKED" } }); // LevelDB's own lock still works
+    expect(await leveldb.get("k")).toBe("v");
+    await leveldb.close();
+  });
+});
