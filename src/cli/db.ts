@@ -26,15 +26,14 @@
 
 import { LockedError } from "../lsm/lock.js";
 import { ManifestWriteError } from "../lsm/manifest.js";
-import { UsageError } from "../node/options.js";
+import { runCommandGroup } from "./command-group.js";
 import { check, CheckFailed } from "./db-check.js";
 import { compact } from "./db-compact.js";
 import { dump, get, scan } from "./db-read.js";
 import { stats } from "./db-stats.js";
 import { StoreDirError, StoreOpenError } from "./db-store.js";
 import { del, put } from "./db-write.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, failureMessage, parseCommandArgs, type SstCommand as DbCommand } from "./sst-common.js";
-import { Output, OutputClosed } from "./sst-output.js";
+import { failureMessage, type SstCommand as DbCommand } from "./sst-common.js";
 
 const COMMANDS: Readonly<Record<string, DbCommand>> = { get, put, delete: del, scan, dump, stats, compact, check };
 
@@ -72,48 +71,12 @@ ${EXIT_CODES}
  * Runs `wasm-lsm db ARGS`; resolves to the exit code. `globals` are the bin's global flags given
  * before `db` (src/cli/global-flags.ts): they go ahead of the command's own arguments.
  */
-export async function runDb(args: readonly string[], globals: readonly string[] = []): Promise<number> {
-  const [name, ...rest] = args;
-  if (name === "--help" || name === "-h" || name === "help") return help(DB_USAGE);
-  const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (command !== undefined) return runCommand(name!, command, [...globals, ...rest]);
-  const problem = name === undefined ? "missing command" : `unknown command ${JSON.stringify(name)}`;
-  process.stderr.write(`wasm-lsm db: ${problem}\n\n${DB_USAGE}`);
-  return EXIT_USAGE;
-}
-
-async function runCommand(name: string, command: DbCommand, args: readonly string[]): Promise<number> {
-  const prefix = `wasm-lsm db ${name}`;
-  const out = new Output(process.stdout);
-  let operands: readonly string[] = [];
-  try {
-    const parsed = parseCommandArgs(command, args);
-    if (parsed === "help") return help(`Usage: wasm-lsm db ${command.synopsis}\n\n${command.help}\n\n${EXIT_CODES}\n`);
-    operands = parsed.operands;
-    await command.run(operands, parsed.flags, out);
-    await out.end();
-    return EXIT_OK;
-  } catch (err) {
-    if (err instanceof OutputClosed) return EXIT_OK;
-    if (err instanceof UsageError) {
-      process.stderr.write(`${prefix}: ${err.message}\nRun "wasm-lsm db ${name} --help" for usage.\n`);
-      return EXIT_USAGE;
-    }
-    const message = dbFailureMessage(err, operands[0]);
-    if (message === null) throw err;
-    await out.end().catch(() => {}); // what came before the failure (scan: the entries before a bad block)
-    process.stderr.write(`${prefix}: ${message}\n`);
-    return EXIT_FAILURE;
-  }
+export function runDb(args: readonly string[], globals: readonly string[] = []): Promise<number> {
+  return runCommandGroup({ name: "db", commands: COMMANDS, usage: DB_USAGE, exitCodes: EXIT_CODES, failureMessage: dbFailureMessage }, args, globals);
 }
 
 /** The one-line message of a failure that ends a command with exit 1, or null for a bug. */
 function dbFailureMessage(err: unknown, dir: string | undefined): string | null {
   const ours = err instanceof StoreDirError || err instanceof StoreOpenError || err instanceof CheckFailed || err instanceof LockedError || err instanceof ManifestWriteError;
   return ours ? err.message : failureMessage(err, dir);
-}
-
-function help(text: string): number {
-  process.stdout.write(text);
-  return EXIT_OK;
 }

@@ -20,10 +20,9 @@
 //   2  bad usage: unknown command or option, a missing or extra operand, an option value out of
 //      range, get --hex with a KEY that is not hex
 
-import { UsageError } from "../node/options.js";
+import { runCommandGroup } from "./command-group.js";
 import { check } from "./sst-check.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, failureMessage, parseCommandArgs, type SstCommand } from "./sst-common.js";
-import { Output, OutputClosed } from "./sst-output.js";
+import { failureMessage, type SstCommand } from "./sst-common.js";
 import { dump, get, layout } from "./sst-read.js";
 import { write } from "./sst-write.js";
 
@@ -57,42 +56,6 @@ ${EXIT_CODES}
  * Runs `wasm-lsm sst ARGS`; resolves to the exit code. `globals` are the bin's global flags given
  * before `sst` (src/cli/global-flags.ts): they go ahead of the command's own arguments.
  */
-export async function runSst(args: readonly string[], globals: readonly string[] = []): Promise<number> {
-  const [name, ...rest] = args;
-  if (name === "--help" || name === "-h" || name === "help") return help(SST_USAGE);
-  const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (command !== undefined) return runCommand(name!, command, [...globals, ...rest]);
-  const problem = name === undefined ? "missing command" : `unknown command ${JSON.stringify(name)}`;
-  process.stderr.write(`wasm-lsm sst: ${problem}\n\n${SST_USAGE}`);
-  return EXIT_USAGE;
-}
-
-async function runCommand(name: string, command: SstCommand, args: readonly string[]): Promise<number> {
-  const prefix = `wasm-lsm sst ${name}`;
-  const out = new Output(process.stdout);
-  let operands: readonly string[] = [];
-  try {
-    const parsed = parseCommandArgs(command, args);
-    if (parsed === "help") return help(`Usage: wasm-lsm sst ${command.synopsis}\n\n${command.help}\n\n${EXIT_CODES}\n`);
-    operands = parsed.operands;
-    await command.run(operands, parsed.flags, out);
-    await out.end();
-    return EXIT_OK;
-  } catch (err) {
-    if (err instanceof OutputClosed) return EXIT_OK;
-    if (err instanceof UsageError) {
-      process.stderr.write(`${prefix}: ${err.message}\nRun "wasm-lsm sst ${name} --help" for usage.\n`);
-      return EXIT_USAGE;
-    }
-    const message = failureMessage(err, operands[0]);
-    if (message === null) throw err;
-    await out.end().catch(() => {}); // what came before the failure (dump: the entries before a bad block)
-    process.stderr.write(`${prefix}: ${message}\n`);
-    return EXIT_FAILURE;
-  }
-}
-
-function help(text: string): number {
-  process.stdout.write(text);
-  return EXIT_OK;
+export function runSst(args: readonly string[], globals: readonly string[] = []): Promise<number> {
+  return runCommandGroup({ name: "sst", commands: COMMANDS, usage: SST_USAGE, exitCodes: EXIT_CODES, failureMessage }, args, globals);
 }

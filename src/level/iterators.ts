@@ -52,6 +52,10 @@ function valueOf(format: Format): Project<Encoded> {
   return (e) => decoded(e.value, format);
 }
 
+// The three iterators below have the same body over one Cursor: abstract-level gives entries, keys
+// and values each their own base class (its _keys() and _values() must return instances of them),
+// and a TypeScript mixin over those generic bases would hide the types more than the repetition
+// does.
 export class WasmIterator extends AbstractIterator<object, Item, Item> {
   private readonly project: Project<[Item, Item]>;
 

@@ -13,6 +13,7 @@ import { describe, expect, test } from "vitest";
 import { CorruptionError, WasmLevel } from "../../src/index.js";
 import { LockedError } from "../../src/lsm/lock.js";
 import { tempDirs } from "../support/temp-dirs.js";
+import { errorOf } from "../support/rejection.js";
 
 const freshDir = tempDirs("wasm-lsm-level-durability");
 const CHILD = fileURLToPath(new URL("./level-child.mjs", import.meta.url));
@@ -50,16 +51,6 @@ function child(...args: string[]): Child {
   return { process: p, lines, linesOut, exited };
 }
 
-type CodedError = Error & { code?: string; cause?: CodedError };
-
-async function errorOf(p: Promise<unknown>): Promise<CodedError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as CodedError;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("WasmLevel durability", () => {
   for (const sync of [true, false]) {

@@ -12,20 +12,11 @@ import { LockedError } from "../../src/lsm/lock.js";
 import { levelError } from "../../src/level/errors.js";
 import { levelSettings } from "../../src/level/options.js";
 import { tempDirs } from "../support/temp-dirs.js";
+import { errorOf, type CodedError } from "../support/rejection.js";
 
 const freshDir = tempDirs("wasm-lsm-level-options");
 const tables = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".sst"));
 
-type CodedError = Error & { code?: string; cause?: CodedError };
-
-async function errorOf(p: Promise<unknown>): Promise<CodedError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as CodedError;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("options", () => {
   test("classic-level's names and ours map onto the store's options", () => {
