@@ -1,5 +1,5 @@
 // Timing: each case is set up once (untimed) and warmed up; then the cases of a workload are timed
-// in rounds with process.hrtime.bigint(), and the result is the median ns per op. Every run must
+// in rounds with performance.now(), and the result is the median ns per op. Every run must
 // leave the same checksum, and the JS twin and the peers that compute the kernels' function must
 // leave the wasm case's checksum; any difference throws, so a wrong or skipped computation cannot
 // pass as fast.
@@ -36,10 +36,11 @@ export interface TimingOptions {
 /** Ops a peer is timed on to decide whether it needs fewer ops. */
 const CALIBRATION_OPS = 20_000;
 
+/** A run's ns. performance.now(), which Node and browsers both have: the page runs these workloads too. */
 function timeRun(r: Runner): number {
-  const t0 = process.hrtime.bigint();
+  const t0 = performance.now();
   r.run();
-  return Number(process.hrtime.bigint() - t0);
+  return (performance.now() - t0) * 1e6;
 }
 
 export function median(xs: readonly number[]): number {

@@ -5,13 +5,11 @@
 // (run.ts checks that the JS twin, and every peer computing the same function, agrees with wasm).
 
 import { bloomShape, DEFAULT_BITS_PER_KEY } from "../src/kernels/bloom-layout.js";
-import { loadKernels } from "../src/kernels/node.js";
 import { BLOCK_TRAILER_SIZE, KeyOrder } from "../src/kernels/types.js";
 import type { Kernels, LoadedBlock, LoadedFilter, PackedBytes } from "../src/kernels/types.js";
 import { mergeRunsWorkload } from "./merge-runs.js";
 import { CRC_BLOCK_BYTES, once, rng, SEED, sumWords } from "./data.js";
 import type { Dataset, KeySet } from "./data.js";
-import { bloomPeers, crcPeers, hashPeers } from "./peers.js";
 import type { BloomPeer, CrcPeer, HashPeer, PeerFilter } from "./peers.js";
 
 export type ImplKind = "wasm" | "js" | "peer";
@@ -51,20 +49,35 @@ export const SEEK_BLOCKS = 256;
 export interface WorkloadOptions {
   /** How many 4 KiB blocks crc32c-4k checksums per run (cycling through a 4 MiB buffer). */
   readonly crcOps: number;
+  /**
+   * The wasm kernels, then their JS twin. Given, not loaded here, so that these same workloads
+   * run in a browser (web/bench-worker.ts) as in Node (run.ts).
+   */
+  readonly kernels: readonly [Kernels, Kernels];
+  /** The npm packages doing the same jobs (peers.ts); the browser runs none. */
+  readonly peers?: Peers;
 }
 
-const KERNELS: readonly Kernels[] = [loadKernels("wasm"), loadKernels("js")];
+export interface Peers {
+  readonly hash: readonly HashPeer[];
+  readonly bloom: readonly BloomPeer[];
+  readonly crc: readonly CrcPeer[];
+}
+
+const NO_PEERS: Peers = { hash: [], bloom: [], crc: [] };
 
 /** Every workload, in the order they run. */
 export function workloads(d: Dataset, o: WorkloadOptions): Workload[] {
-  const filter = once(() => buildFilter(d.present().packed));
-  const table = once(() => buildTable(d.sorted().packed, d.values()));
+  const KERNELS = o.kernels;
+  const { hash: hashPeers, bloom: bloomPeers, crc: crcPeers } = o.peers ?? NO_PEERS;
+  const filter = once(() => buildFilter(KERNELS[0], d.present().packed));
+  const table = once(() => buildTable(KERNELS[0], d.sorted().packed, d.values()));
   const n = d.n;
   return [
     { name: "murmur3", ops: n, cases: [...KERNELS.map((k) => murmurBatch(k, d)), ...hashPeers.map((p) => murmurPeer(p, d))] },
     { name: "murmur3-per-key", ops: n, cases: KERNELS.map((k) => murmurPerKey(k, d)) },
     { name: "bloom-build", ops: n, cases: [...KERNELS.map((k) => bloomBuild(k, d)), ...bloomPeers.map((p) => peerBuild(p, d))] },
-    ...probeWorkloads(d, filter),
+    ...probeWorkloads(d, filter, KERNELS, bloomPeers),
     {
       name: "crc32c-4k",
       ops: o.crcOps,
@@ -142,9 +155,9 @@ interface Filter {
 }
 
 /** The filter every probe workload probes: all present keys at 10 bits per key, built by wasm. */
-function buildFilter(keys: PackedBytes): Filter {
+function buildFilter(wasm: Kernels, keys: PackedBytes): Filter {
   const { numLines, k } = bloomShape(keys.offsets.length - 1, DEFAULT_BITS_PER_KEY);
-  return { lines: loadKernels("wasm").bloomBuild(keys, numLines, k), numLines, k };
+  return { lines: wasm.bloomBuild(keys, numLines, k), numLines, k };
 }
 
 function bloomBuild(k: Kernels, d: Dataset): Case {
@@ -185,7 +198,7 @@ function probeResult(present: boolean, ops: number): { check(hits: number): numb
   };
 }
 
-function probeWorkloads(d: Dataset, filter: () => Filter): Workload[] {
+function probeWorkloads(d: Dataset, filter: () => Filter, KERNELS: readonly Kernels[], bloomPeers: readonly BloomPeer[]): Workload[] {
   const peerFilters = new Map<BloomPeer, PeerFilter>();
   const peerFilterOf = (p: BloomPeer) => {
     let f = peerFilters.get(p);
@@ -310,9 +323,9 @@ interface SeekTable {
   readonly targets: readonly Uint8Array[];
 }
 
-function buildTable(keys: PackedBytes, values: PackedBytes): SeekTable {
+function buildTable(wasm: Kernels, keys: PackedBytes, values: PackedBytes): SeekTable {
   const all: BuiltBlock[] = [];
-  loadKernels("wasm").buildBlocks(keys, values, BLOCK_OPTIONS, (block, first, count) => {
+  wasm.buildBlocks(keys, values, BLOCK_OPTIONS, (block, first, count) => {
     all.push({ contents: block.subarray(0, block.length - BLOCK_TRAILER_SIZE), first, count });
   });
   const step = Math.max(1, Math.floor(all.length / SEEK_BLOCKS));

@@ -1,11 +1,12 @@
 // The entry for browsers (ARCHITECTURE.md "Layers"): the kernels and the table code, with nothing that
-// needs Node. A page fetches build/kernels.wasm itself and passes the bytes to createWasmKernels;
+// needs Node. A page fetches build/kernels.wasm itself: streamWasmKernels(fetch(url)) compiles it as
+// it arrives (served as application/wasm), or createWasmKernels takes its bytes;
 // tables are read from and written to MemoryFile (bytes in memory). test/browser-bundle.test.ts
 // bundles this file for the browser with esbuild, so a Node-only import here fails the tests.
 
 export type { Kernels, PackedBytes, LoadedBlock, LoadedFilter, BlockEntry, IndexEntry, BlockOptions } from "./kernels/types.js";
 export { KeyOrder, BlockFormatError } from "./kernels/types.js";
-export { createWasmKernels, WasmKernels } from "./kernels/wasm.js";
+export { createWasmKernels, streamWasmKernels, WasmKernels } from "./kernels/wasm.js";
 export { jsKernels } from "./kernels/js.js";
 export { packBytes, packStrings, PackedBuilder } from "./kernels/packed.js";
 export { bloomShape, DEFAULT_BITS_PER_KEY } from "./kernels/bloom-layout.js";
@@ -15,4 +16,4 @@ export { Table, TableIterator, type TableReaderOptions, type GetResult, type Tab
 export { MemoryFile, type RandomAccessFile, type WritableFile } from "./sstable/file.js";
 export { CorruptionError, UnsupportedError } from "./sstable/errors.js";
 export { internalKey, parseInternalKey, ValueKind } from "./sstable/format.js";
-export { describeTable, formatLayout, type LayoutRange } from "./sstable/layout.js";
+export { describeTable, formatLayout, type LayoutRange, type RegionKind } from "./sstable/layout.js";

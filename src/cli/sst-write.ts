@@ -1,14 +1,12 @@
 // `wasm-lsm sst write OUT.sst`: JSON lines from stdin to a table RocksDB can ingest.
 //
-// Input: one `{"key": K, "value": V}` per line, in any order; K and V are strings (UTF-8) or
-// {"hex": "..."} (sst-json.ts). Blank lines are skipped; other fields are ignored, except that
-// "kind", when present, must be "value" (so `sst dump | sst write` refuses a table with deletions
-// rather than turn them into values). The last value of a key wins; keys are sorted by their bytes.
-// The whole input is held in memory until it is sorted.
+// Input: one `{"key": K, "value": V}` per line, in any order (sst-input.ts, which the web page's
+// table builder shares, so both make the same bytes). The whole input is held in memory until it
+// is sorted.
 //
-// Output: an SstFileWriter-style table (every key at sequence 0, kind value; TableBuilder's
-// externalFile), written as OUT.tmp, fsynced (TableBuilder.finish), renamed to OUT, and the
-// directory fsynced, so a crash leaves no OUT or a complete one. On any error OUT.tmp is removed.
+// Output: an SstFileWriter-style table (sst-input.ts's writeExternalTable), written as OUT.tmp,
+// fsynced (TableBuilder.finish), renamed to OUT, and the directory fsynced, so a crash leaves no
+// OUT or a complete one. On any error OUT.tmp is removed.
 
 import { isUtf8 } from "node:buffer";
 import { accessSync, closeSync, constants, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
@@ -19,12 +17,11 @@ import type { Kernels } from "../kernels/types.js";
 import { NodeWritableFile } from "../io/node-file.js";
 import { readLines } from "../node/lines.js";
 import { MAX_BITS_PER_KEY } from "../node/options.js";
-import { internalKey, ValueKind } from "../sstable/format.js";
-import { TableBuilder, type TableSummary } from "../sstable/writer.js";
+import type { TableSummary } from "../sstable/writer.js";
 import {
   BITS_PER_KEY_HELP, count, InputError, intFlag, KERNELS_FLAG, KERNELS_HELP, kernelsFlag, type Flags, type SstCommand,
 } from "./sst-common.js";
-import { bytesFromJson } from "./sst-json.js";
+import { entryFromText, InputEntries, writeExternalTable, type InputEntry } from "./sst-input.js";
 
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
 const PROGRESS_EVERY = 100_000;
@@ -49,8 +46,7 @@ ${BITS_PER_KEY_HELP}
 };
 
 interface Input {
-  /** Key bytes as a latin1 string (one char per byte, so string order is byte order) -> value. */
-  readonly entries: Map<string, Uint8Array>;
+  readonly entries: InputEntries;
   readonly lines: number;
 }
 
@@ -70,15 +66,14 @@ async function runWrite([out]: readonly string[], flags: Flags): Promise<void> {
   const input = await readEntries(process.stdin, progress);
   if (input.entries.size === 0) throw new InputError(`no entries on stdin (${input.lines} lines): a table needs one or more, as RocksDB's SstFileWriter does`);
   const summary = writeTable(out, input.entries, { kernels, bitsPerKey, note: progress });
-  let keyBytes = 0;
-  for (const k of input.entries.keys()) keyBytes += k.length;
+  const keyBytes = input.entries.keyBytes();
   const valueBytes = summary.stats.rawValueSize;
   const counts = `${count(summary.entries, "entry", "entries")} from ${count(input.lines, "line", "lines")}, ${count(keyBytes, "key byte", "key bytes")}, ${count(valueBytes, "value byte", "value bytes")}`;
   note(`wrote ${out}: ${counts}, ${count(summary.dataBlocks, "data block", "data blocks")}, file ${count(summary.fileSize, "byte", "bytes")}`);
 }
 
 async function readEntries(stdin: Readable, note: WriteOptions["note"]): Promise<Input> {
-  const entries = new Map<string, Uint8Array>();
+  const entries = new InputEntries();
   let lines = 0;
   for await (const line of readLines(stdin, { maxBytes: MAX_LINE_BYTES, headBytes: 0 })) {
     lines = line.number;
@@ -86,71 +81,46 @@ async function readEntries(stdin: Readable, note: WriteOptions["note"]): Promise
     if (line.kind === "overlong") throw new InputError(`line ${lines}: ${line.length} bytes, more than the limit of ${MAX_LINE_BYTES}`);
     const entry = parseLine(line.bytes, lines);
     if (entry === null) continue;
-    const key = entry.key.toString("latin1");
-    if (entries.size >= MAX_KEYS && !entries.has(key)) {
+    if (entries.size >= MAX_KEYS && !entries.has(entry.key)) {
       throw new InputError(`line ${lines}: more than ${MAX_KEYS} distinct keys; split the input into several tables`);
     }
-    entries.set(key, entry.value);
+    entries.set(entry.key, entry.value);
   }
   return { entries, lines };
 }
 
 /** The entry on one input line, or null for a blank line; throws InputError naming the line. */
-export function parseLine(bytes: Buffer, number: number): { key: Buffer; value: Buffer } | null {
+export function parseLine(bytes: Buffer, number: number): InputEntry | null {
   try {
     if (!isUtf8(bytes)) throw new Error("not UTF-8 text");
-    const text = bytes.toString("utf8");
-    if (text.trim() === "") return null;
-    return entryOf(parseJson(text));
+    return entryFromText(bytes.toString("utf8"));
   } catch (err) {
     throw new InputError(`line ${number}: ${(err as Error).message}`);
   }
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new Error(`not JSON (${(err as Error).message})`);
-  }
-}
-
-function entryOf(v: unknown): { key: Buffer; value: Buffer } {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error('not a JSON object {"key": ..., "value": ...}');
-  const o = v as Record<string, unknown>;
-  if (o.kind !== undefined && o.kind !== "value") throw new Error(`"kind" ${JSON.stringify(o.kind)}: sst write writes values only`);
-  const key = bytesFromJson(o.key, "key");
-  if (key.length === 0) throw new Error("empty key (keys are 1 byte or more)");
-  return { key, value: bytesFromJson(o.value, "value") };
-}
-
 /** Writes the entries, sorted, as OUT via OUT.tmp; removes OUT.tmp on any error. */
-function writeTable(out: string, entries: Map<string, Uint8Array>, options: WriteOptions): TableSummary {
+function writeTable(out: string, entries: InputEntries, options: WriteOptions): TableSummary {
   const tmp = `${out}.tmp`;
-  const keys = [...entries.keys()].sort(); // code-unit order of latin1 strings is byte order
   const file = new NodeWritableFile(tmp);
-  let builder: TableBuilder | null = null;
   try {
-    const b = (builder = new TableBuilder(file, { kernels: options.kernels, bitsPerKey: options.bitsPerKey, externalFile: true }));
-    keys.forEach((k, i) => {
-      b.add(internalKey(Buffer.from(k, "latin1"), 0, ValueKind.VALUE), entries.get(k)!);
-      if (options.note !== null && (i + 1) % PROGRESS_EVERY === 0) options.note(`${i + 1} of ${keys.length} entries written`);
-    });
-    const summary = b.finish();
+    const onEntry = (added: number) => {
+      if (options.note !== null && added % PROGRESS_EVERY === 0) options.note(`${added} of ${entries.size} entries written`);
+    };
+    const summary = writeExternalTable(file, entries, { kernels: options.kernels, bitsPerKey: options.bitsPerKey, onEntry });
     renameSync(tmp, out);
     syncDirectory(dirname(out));
     return summary;
   } catch (err) {
-    discard(builder, file, tmp);
+    discard(file, tmp);
     throw err;
   }
 }
 
 /** Closes and removes a table that failed. The first error is the one to report: later ones are dropped. */
-function discard(builder: TableBuilder | null, file: NodeWritableFile, tmp: string): void {
+function discard(file: NodeWritableFile, tmp: string): void {
   try {
-    if (builder !== null) builder.abandon();
-    else file.close();
+    file.close(); // writeExternalTable abandoned its builder, which closes the file; this is for the rest
   } catch {
     // a failed close of a file we delete next
   }

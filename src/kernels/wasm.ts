@@ -301,3 +301,13 @@ export function createWasmKernels(bytes: BufferSource): WasmKernels {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
   return new WasmKernels(instance.exports as unknown as KernelExports);
 }
+
+/**
+ * Instantiates the kernels module from a fetch of its file (a browser's way: `streamWasmKernels(
+ * fetch(url))`): WebAssembly.instantiateStreaming compiles while the bytes arrive, and needs the
+ * response served as application/wasm.
+ */
+export async function streamWasmKernels(response: Response | PromiseLike<Response>): Promise<WasmKernels> {
+  const { instance } = await WebAssembly.instantiateStreaming(response, {});
+  return new WasmKernels(instance.exports as unknown as KernelExports);
+}

@@ -14,6 +14,9 @@ import { PROPERTIES_META_NAME, propertyText } from "./properties.js";
 import type { Table } from "./reader.js";
 import { hexBytes, hex32 } from "./hex.js";
 
+/** What a top-level region of the file is (the web page colours its layout picture by it). */
+export type RegionKind = "data" | "filter" | "properties" | "meta" | "index" | "metaindex" | "footer";
+
 export interface LayoutRange {
   readonly start: number;
   readonly end: number;
@@ -21,6 +24,8 @@ export interface LayoutRange {
   readonly text: string;
   /** Set when start and end are offsets into a compressed block's decompressed contents, not the file. */
   readonly decompressed?: true;
+  /** Set on the depth-0 ranges: the blocks and the footer, which tile the file end to end. */
+  readonly kind?: RegionKind;
 }
 
 export interface LayoutOptions {
@@ -56,21 +61,21 @@ type BlockDescriber = (out: LayoutRange[], contents: Uint8Array) => void;
 
 export function describeTable(table: Table, options: LayoutOptions = {}): LayoutRange[] {
   const out: LayoutRange[] = [];
-  const blocks: [BlockHandle, string, BlockDescriber][] = [];
+  const blocks: [BlockHandle, string, RegionKind, BlockDescriber][] = [];
   table.dataHandles().forEach((h, i) =>
-    blocks.push([h, `data block #${i}`, (o, c) => describeEntries(o, c, showInternalKey, showValue, options.entriesPerBlock)]),
+    blocks.push([h, `data block #${i}`, "data", (o, c) => describeEntries(o, c, showInternalKey, showValue, options.entriesPerBlock)]),
   );
   for (const [name, h] of table.metaindex) {
-    const describe: BlockDescriber =
-      name === FILTER_META_NAME ? (o, c) => describeFilter(o, table.file.name, h.offset, c)
-      : name === PROPERTIES_META_NAME ? describeProperties
-      : () => {};
-    blocks.push([h, `meta block ${JSON.stringify(name)}`, describe]);
+    const [kind, describe]: [RegionKind, BlockDescriber] =
+      name === FILTER_META_NAME ? ["filter", (o, c) => describeFilter(o, table.file.name, h.offset, c)]
+      : name === PROPERTIES_META_NAME ? ["properties", describeProperties]
+      : ["meta", () => {}];
+    blocks.push([h, `meta block ${JSON.stringify(name)}`, kind, describe]);
   }
-  blocks.push([table.footer.index, "index block", (o, c) => describeEntries(o, c, showInternalKeyOrUser(table), showHandle)]);
-  blocks.push([table.footer.metaindex, "metaindex block", (o, c) => describeEntries(o, c, showBytes, showHandle)]);
+  blocks.push([table.footer.index, "index block", "index", (o, c) => describeEntries(o, c, showInternalKeyOrUser(table), showHandle)]);
+  blocks.push([table.footer.metaindex, "metaindex block", "metaindex", (o, c) => describeEntries(o, c, showBytes, showHandle)]);
   blocks.sort((a, b) => a[0].offset - b[0].offset);
-  for (const [h, title, describe] of blocks) describeBlock(out, table, h, title, describe);
+  for (const [h, title, kind, describe] of blocks) describeBlock(out, table, h, title, kind, describe);
   describeFooter(out, table);
   return out;
 }
@@ -80,18 +85,18 @@ export function describeTable(table: Table, options: LayoutOptions = {}): Layout
  * the block is stored as is; when it is compressed, only the stored bytes have a file range, and
  * the entries inside are ranges of the decompressed bytes, one level deeper.
  */
-function describeBlock(out: LayoutRange[], table: Table, h: BlockHandle, title: string, describe: BlockDescriber): void {
+function describeBlock(out: LayoutRange[], table: Table, h: BlockHandle, title: string, kind: RegionKind, describe: BlockDescriber): void {
   const contents = table.readBlock(h, title);
   const end = h.offset + h.size + BLOCK_TRAILER_SIZE;
   const type = table.file.read(end - BLOCK_TRAILER_SIZE, 1)[0];
   const inner: LayoutRange[] = [];
   describe(inner, contents);
   if (type === Compression.NONE) {
-    out.push({ start: h.offset, end, depth: 0, text: `${title} (size ${h.size} + trailer ${BLOCK_TRAILER_SIZE})` });
+    out.push({ start: h.offset, end, depth: 0, kind, text: `${title} (size ${h.size} + trailer ${BLOCK_TRAILER_SIZE})` });
     for (const r of inner) out.push({ ...r, start: h.offset + r.start, end: h.offset + r.end });
   } else {
     const name = compressionName(type);
-    out.push({ start: h.offset, end, depth: 0, text: `${title} (size ${h.size} + trailer ${BLOCK_TRAILER_SIZE}, ${name}-compressed, ${contents.length} bytes decompressed)` });
+    out.push({ start: h.offset, end, depth: 0, kind, text: `${title} (size ${h.size} + trailer ${BLOCK_TRAILER_SIZE}, ${name}-compressed, ${contents.length} bytes decompressed)` });
     out.push({ start: h.offset, end: h.offset + h.size, depth: 1, text: `${name}-compressed contents: ${h.size} bytes stored, ${contents.length} decompressed; ranges +N-+M below are offsets into the decompressed bytes` });
     for (const r of inner) out.push({ ...r, depth: r.depth + 1, decompressed: true });
   }
@@ -170,7 +175,7 @@ function describeFooter(out: LayoutRange[], table: Table): void {
   const f = table.footer;
   const end = table.file.size;
   const start = end - f.size;
-  out.push({ start, end, depth: 0, text: `footer (${f.size} bytes, format_version ${f.formatVersion})` });
+  out.push({ start, end, depth: 0, kind: "footer", text: `footer (${f.size} bytes, format_version ${f.formatVersion})` });
   out.push({ start, end: end - 8, depth: 1, text: `metaindex handle ${f.metaindex.offset}+${f.metaindex.size}, index handle ${f.index.offset}+${f.index.size}, zero padding` });
   out.push({ start: end - 8, end, depth: 1, text: `magic ${f.formatVersion === 0 ? "0xdb4775248b80fb57" : "0x88e241b785f4cff7"}` });
 }
