@@ -69,6 +69,7 @@ export function describeTable(table: Table, options: LayoutOptions = {}): Layout
     const [kind, describe]: [RegionKind, BlockDescriber] =
       name === FILTER_META_NAME ? ["filter", (o, c) => describeFilter(o, table.file.name, h.offset, c)]
       : name === PROPERTIES_META_NAME ? ["properties", describeProperties]
+      : isFilterName(name) ? ["filter", () => {}] // LevelDB's or RocksDB's filter: not described
       : ["meta", () => {}];
     blocks.push([h, `meta block ${JSON.stringify(name)}`, kind, describe]);
   }
@@ -78,6 +79,11 @@ export function describeTable(table: Table, options: LayoutOptions = {}): Layout
   for (const [h, title, kind, describe] of blocks) describeBlock(out, table, h, title, kind, describe);
   describeFooter(out, table);
   return out;
+}
+
+/** The metaindex names of LevelDB's ("filter.NAME") and RocksDB's ("fullfilter.NAME", "partitionedfilter.NAME") filters. */
+function isFilterName(name: string): boolean {
+  return /^(?:filter|fullfilter|partitionedfilter)\./.test(name);
 }
 
 /**
