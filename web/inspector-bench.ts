@@ -60,7 +60,8 @@ export class BenchPanel {
         this.rows.push({ workload: names[m.workload], wasm: m.measurements.find((x) => x.kind === "wasm"), js: m.measurements.find((x) => x.kind === "js") });
         this.render();
       } else if (m.type === "done") {
-        status.textContent = `done: ${names.length} workloads, ${req.keys.toLocaleString("en-US")} keys, median of ${req.runs} runs, in ${(m.ms / 1000).toFixed(1)} s`;
+        const browser = /(?:Chrome|Chromium|Firefox|Version)\/[\d.]+/.exec(navigator.userAgent)?.[0] ?? "this browser";
+        status.textContent = `done: ${names.length} workloads, ${req.keys.toLocaleString("en-US")} keys, median of ${req.runs} runs, in ${(m.ms / 1000).toFixed(1)} s (${browser}, ${navigator.hardwareConcurrency} cores)`;
         finish("done");
       } else {
         showError(byId("bench-error"), new Error(m.message));
