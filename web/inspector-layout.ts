@@ -40,7 +40,7 @@ export function drawLayout(box: HTMLElement, hover: HTMLElement, p: LayoutPictur
       const x = (Math.max(r.start, from) - from) * scale;
       const w = (Math.min(r.end, to) - Math.max(r.start, from)) * scale;
       const rect = svg("rect", {
-        class: `region kind-${r.kind}`, x: x.toFixed(3), y, width: w.toFixed(3), height: BAR, tabindex: 0,
+        class: `region kind-${r.kind}`, x: x.toFixed(3), y, width: w.toFixed(3), height: BAR, tabindex: 0, role: "img",
         "data-row": row, "data-kind": r.kind!, "data-start": r.start, "data-end": r.end, "aria-label": regionText(r),
       }, svg("title", {}, regionText(r)));
       rect.addEventListener("mouseenter", () => show(r));

@@ -70,8 +70,8 @@ describe("npm run soak", () => {
 });
 
 /** A scratch copy of .ci/run with dpkg-query reporting every package installed, and an npm whose
- * `test`, `run soak` and `run test:level` print $TEST_OUT / $SOAK_OUT / $LEVEL_OUT and exit
- * $TEST_EXIT / $SOAK_EXIT / $LEVEL_EXIT. */
+ * `test`, `run soak`, `run test:level` and `run test:browser` print $TEST_OUT / $SOAK_OUT /
+ * $LEVEL_OUT / $BROWSER_OUT and exit $TEST_EXIT / $SOAK_EXIT / $LEVEL_EXIT / $BROWSER_EXIT. */
 function ciProject(): string {
   const root = freshDir();
   for (const d of [".ci", "fakebin"]) mkdirSync(join(root, d), { recursive: true });
@@ -86,6 +86,7 @@ function ciProject(): string {
       '  test) printf "%b" "$TEST_OUT"; exit "${TEST_EXIT:-0}" ;;',
       '  "run soak") printf "%b" "$SOAK_OUT"; exit "${SOAK_EXIT:-0}" ;;',
       '  "run test:level") printf "%b" "$LEVEL_OUT"; exit "${LEVEL_EXIT:-0}" ;;',
+      '  "run test:browser") printf "%b" "${BROWSER_OUT-Tests: 14 passed, 0 failed, 0 skipped\\n}"; exit "${BROWSER_EXIT:-0}" ;;',
       "esac",
     ].join("\n"),
   );
@@ -93,40 +94,53 @@ function ciProject(): string {
 }
 
 describe(".ci/run", () => {
-  test("runs npm test, the soak, then test:level; prints each one's time; the last line adds up the three summaries", () => {
+  test("runs npm test, the soak, test:level, then test:browser; prints each one's time; the last line adds up the four summaries", () => {
     const r = run(ciProject(), ".ci/run", {
       TEST_OUT: "Tests: 540 passed, 0 failed, 2 skipped\\n",
       SOAK_OUT: "soak: 6 files at full size in 80 s (vitest exit status 0)\\nTests: 17 passed, 0 failed, 0 skipped\\n",
       LEVEL_OUT: "test:level: wasm kernels, database: 2569 passed, 0 failed, 0 skipped\\nTests: 10264 passed, 0 failed, 1 skipped\\n",
+      BROWSER_OUT: "Tests: 14 passed, 0 failed, 0 skipped\\n",
     });
     expect(r.status).toBe(0);
-    expect(r.calls).toEqual(["npm --version", "npm ci", "npm test", "npm run soak", "npm run test:level"]);
-    expect(r.lines.slice(-4)).toEqual([
+    expect(r.calls).toEqual(["npm --version", "npm ci", "npm test", "npm run soak", "npm run test:level", "npm run test:browser"]);
+    expect(r.lines.slice(-5)).toEqual([
       expect.stringMatching(/^ci: test \d+ s \(exit status 0\)$/),
       expect.stringMatching(/^ci: soak \d+ s \(exit status 0\)$/),
       expect.stringMatching(/^ci: test-level \d+ s \(exit status 0\)$/),
-      "Tests: 10821 passed, 0 failed, 3 skipped",
+      expect.stringMatching(/^ci: test-browser \d+ s \(exit status 0\)$/),
+      "Tests: 10835 passed, 0 failed, 3 skipped",
     ]);
   });
 
   test("a failing npm test still runs the soak and test:level, and CI fails", () => {
     const r = run(ciProject(), ".ci/run", { TEST_OUT: "Tests: 539 passed, 1 failed, 0 skipped\\n", TEST_EXIT: "1", SOAK_OUT: "Tests: 17 passed, 0 failed, 0 skipped\\n", LEVEL_OUT: "Tests: 100 passed, 0 failed, 0 skipped\\n" });
     expect(r.status).not.toBe(0);
-    expect(r.calls.slice(-3)).toEqual(["npm test", "npm run soak", "npm run test:level"]);
-    expect(r.lines.at(-1)).toBe("Tests: 656 passed, 1 failed, 0 skipped");
+    expect(r.calls.slice(-4)).toEqual(["npm test", "npm run soak", "npm run test:level", "npm run test:browser"]);
+    expect(r.lines.at(-1)).toBe("Tests: 670 passed, 1 failed, 0 skipped");
     expect(r.lines).toContainEqual(expect.stringMatching(/^ci: test \d+ s \(exit status 1\)$/));
   });
 
   test("a failing test:level fails CI, its counts in the sum", () => {
     const r = run(ciProject(), ".ci/run", { TEST_OUT: "Tests: 540 passed, 0 failed, 0 skipped\\n", SOAK_OUT: "Tests: 17 passed, 0 failed, 0 skipped\\n", LEVEL_OUT: "Tests: 98 passed, 2 failed, 0 skipped\\n", LEVEL_EXIT: "1" });
     expect(r.status).not.toBe(0);
-    expect(r.lines.at(-1)).toBe("Tests: 655 passed, 2 failed, 0 skipped");
+    expect(r.lines.at(-1)).toBe("Tests: 669 passed, 2 failed, 0 skipped");
     expect(r.lines).toContainEqual(expect.stringMatching(/^ci: test-level \d+ s \(exit status 1\)$/));
+  });
+
+  test("a failing test:browser fails CI, its counts in the sum; one that prints no summary counts as one failure", () => {
+    const quiet = { TEST_OUT: "Tests: 540 passed, 0 failed, 0 skipped\\n", SOAK_OUT: "Tests: 17 passed, 0 failed, 0 skipped\\n", LEVEL_OUT: "Tests: 98 passed, 0 failed, 0 skipped\\n" };
+    const failing = run(ciProject(), ".ci/run", { ...quiet, BROWSER_OUT: "Tests: 12 passed, 2 failed, 0 skipped\\n", BROWSER_EXIT: "1" });
+    expect(failing.status).not.toBe(0);
+    expect(failing.lines.at(-1)).toBe("Tests: 667 passed, 2 failed, 0 skipped");
+    expect(failing.lines).toContainEqual(expect.stringMatching(/^ci: test-browser \d+ s \(exit status 1\)$/));
+    const died = run(ciProject(), ".ci/run", { ...quiet, BROWSER_OUT: "no Chromium\\n", BROWSER_EXIT: "0" });
+    expect(died.status).not.toBe(0);
+    expect(died.lines.at(-1)).toBe("Tests: 655 passed, 1 failed, 0 skipped");
   });
 
   test("a run that prints no summary (its build failed) counts as one failure", () => {
     const r = run(ciProject(), ".ci/run", { TEST_OUT: "error TS2322\\n", TEST_EXIT: "2", SOAK_OUT: "Tests: 17 passed, 0 failed, 0 skipped\\n", LEVEL_OUT: "Tests: 100 passed, 0 failed, 0 skipped\\n" });
     expect(r.status).not.toBe(0);
-    expect(r.lines.at(-1)).toBe("Tests: 117 passed, 1 failed, 0 skipped");
+    expect(r.lines.at(-1)).toBe("Tests: 131 passed, 1 failed, 0 skipped");
   });
 });
