@@ -186,7 +186,7 @@ export { value, summary, result, Store, NodeWritableFile };
 
   test("a browser program importing wasm-lsm/browser (the DOM lib, no Node types)", () => {
     const r = typeCheck("browser-consumer.ts", `import { createWasmKernels, jsKernels, MemoryFile, TableBuilder, Table, type Kernels } from "wasm-lsm/browser";
-const response = await fetch(new URL("wasm-lsm/kernels.wasm", import.meta.url));
+const response = await fetch("/kernels.wasm"); // where the page serves wasm-lsm/kernels.wasm
 const kernels: Kernels = createWasmKernels(await response.arrayBuffer());
 new TableBuilder(new MemoryFile("t.sst"), { kernels }).finish();
 export const table = Table.open(new MemoryFile("t.sst"), { kernels: jsKernels });
