@@ -188,6 +188,8 @@ const SLICE_MS = 2;
  * made it wait for the whole flush at once (README "Speed and memory": put latency).
  */
 const WRITES_YIELD_MS = SLICE_MS;
+/** Queued writes issued in one turn after the first of them waited (drainWriteQueue), before the event loop is looked at again. */
+const MAX_WRITE_GROUP = 1024;
 /** A MemTable's filter is at most this big, whatever its threshold. */
 const MAX_MEMTABLE_FILTER_BYTES = 16 * 1024 * 1024;
 /** A failed background flush or compaction is retried after this long, doubled per failure up to the max. */
@@ -641,19 +643,30 @@ export class Store {
         first.reject(err as Error);
         continue;
       }
+      // The writes behind the first go with it as one group, as LevelDB's BuildBatchGroup takes
+      // the writers queued behind its leader: the first's wait (a level-0 slowdown, a turn of the
+      // event loop) stands for the group's, so only what would make a write fail or overfill the
+      // MemTables ends the group early, and a group of MAX_WRITE_GROUP looks at the loop again.
+      let grouped = 0;
       do {
         const w = this.writeQueue.shift()!;
         w.resolve(this.writeNow(w.ops, w.deferFlush, w.sync));
-      } while (this.writeQueue.length > 0 && !this.mustWait(this.writeQueue[0].deferFlush));
+        grouped++;
+      } while (this.writeQueue.length > 0 && !this.mustWait(this.writeQueue[0].deferFlush, grouped % MAX_WRITE_GROUP !== 0));
     }
   }
 
-  /** Whether a write must wait for room now (waitForRoom's conditions, checked without waiting). */
-  private mustWait(deferFlush: boolean): boolean {
-    if (this.writesStarveTheLoop()) return true;
+  /**
+   * Whether a write must wait for room now (waitForRoom's conditions, checked without waiting);
+   * `inGroup`: it follows, in the same turn, a write that waited, and needs no wait of its own for
+   * the event loop or level 0's slowdown.
+   */
+  private mustWait(deferFlush: boolean, inGroup = false): boolean {
+    if (!inGroup && this.writesStarveTheLoop()) return true;
     if (this.stalledBy() !== null) return true;
     if (this.flushing !== null && this.frozen !== null && this.active.bytes >= this.memtableBytes && !deferFlush) return true;
-    return this.backgroundCompaction && this.version.levels[0].length >= this.shape.l0Slowdown;
+    const l0 = this.version.levels[0].length;
+    return this.backgroundCompaction && l0 >= (inGroup ? this.shape.l0Stop : this.shape.l0Slowdown);
   }
 
   /**
