@@ -86,7 +86,7 @@ export interface StoreOptions {
    */
   readonly env?: Env;
   /**
-   * Where a compaction's merge runs (README "Speed and memory"): "worker", a worker_threads Worker
+   * Where a compaction's merge runs (README "Database workloads"): "worker", a worker_threads Worker
    * of the store's with its own kernels (compaction-worker.ts), or "main", in SLICE_MS slices
    * between requests. Default DEFAULT_COMPACTION_THREAD; a store on another env than node:fs merges
    * on the main thread (a worker cannot share it).
@@ -178,14 +178,14 @@ const DEFAULT_MAX_OPEN_FILES = 1000;
 /**
  * Background work yields to requests after this long (time-slicer.ts). It gets one slice per turn
  * of the event loop, so a shorter slice starves it under a steady stream of requests (a flush
- * then lags the MemTable, and level 0 fills): 2 ms keeps it ahead (README "Speed and memory").
+ * then lags the MemTable, and level 0 fills): 2 ms keeps it ahead (README "Database workloads").
  */
 const SLICE_MS = 2;
 /**
  * Writes that have kept the event loop from turning for this long wait for one turn (mustWait):
  * a writer whose puts resolve at once (sync: false) would otherwise starve the store's own
  * background work, a flush's slices and a worker's finished compaction, until a full MemTable
- * made it wait for the whole flush at once (README "Speed and memory": put latency).
+ * made it wait for the whole flush at once (README "Database workloads": put latency).
  */
 const WRITES_YIELD_MS = SLICE_MS;
 /** Queued writes issued in one turn after the first of them waited (drainWriteQueue), before the event loop is looked at again. */
