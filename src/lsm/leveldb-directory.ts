@@ -176,6 +176,11 @@ export class LevelDbDirectory {
     }));
   }
 
+  /** Every table of every level, by number (as a store's tables(): what a scan's progress counts). */
+  tables(): readonly TableMeta[] {
+    return this.version.flat().sort((a, b) => a.number - b.number);
+  }
+
   /**
    * The live keys of a range, in order: first / seekGE / next and last / seekLT / prev, each
    * returning the entry or null (db-iterator.ts); a value may be a view the next move reuses.
