@@ -319,6 +319,23 @@ describe("what is not a readable LevelDB directory", () => {
     expect(err.message).toMatch(/RocksDB database directory \(it holds OPTIONS-000009, IDENTITY\)/);
   });
 
+  test("tables stay open between reads, up to maxOpenTables; past it they are closed and opened again", () => {
+    const opens = (maxOpenTables: number | undefined) => {
+      let n = 0;
+      const env = { ...readOnly(nodeEnv), openRead: (path: string) => (n++, nodeEnv.openRead(path)) };
+      const db = openLevelDbDirectory(env, FIXTURE_DB, { kernels: js, maxOpenTables });
+      for (let round = 0; round < 3; round++) {
+        expect(entriesHex(db)).toEqual(expected.entries);
+        expect(text(db.get(utf8("key0001")).value)).toBe((expected.probes.inDeepTable as { value: string }).value);
+      }
+      db.close();
+      return n;
+    };
+    expect(opens(undefined)).toBe(2);
+    // each round: the scan opens both tables, and so does the get (level 0's range holds key0001)
+    expect(opens(0)).toBe(12);
+  });
+
   test("reads after close() throw", () => {
     const db = openLevelDbDirectory(nodeEnv, FIXTURE_DB, { kernels: js });
     db.close();
