@@ -100,7 +100,7 @@ export interface LevelDbGet {
   /** Tables whose Bloom filter was consulted, and those of them it ruled out. */
   readonly filtersChecked: number;
   readonly filterRuledOut: number;
-  /** Blocks read from the files (a block cache hit reads none). */
+  /** Reads from the table files for blocks (a block cache hit reads none; opening a table not counted). */
   readonly diskReads: number;
 }
 
@@ -117,7 +117,7 @@ export function openLevelDbDirectory(env: Env, dir: string, options: LevelDbDire
 }
 
 export class LevelDbDirectory {
-  private readonly open = new Map<number, { table: Table; uses: number }>();
+  private readonly openTables = new Map<number, { table: Table; uses: number }>();
   private readonly cache: BlockCache;
   private closed = false;
 
@@ -159,11 +159,12 @@ export class LevelDbDirectory {
     return this.state.comparator;
   }
 
-  /** The log the manifest's tables cover writes up to (older logs are obsolete), and the next file number. */
+  /** The manifest's log number: the writes of logs numbered below it are all in its tables. */
   get logNumber(): number {
     return this.state.logNumber;
   }
 
+  /** The number LevelDB gives its next file (table, log or manifest: one counter). */
   get nextFileNumber(): number {
     return this.state.nextFileNumber;
   }
@@ -229,8 +230,8 @@ export class LevelDbDirectory {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const { table } of this.open.values()) table.close();
-    this.open.clear();
+    for (const { table } of this.openTables.values()) table.close();
+    this.openTables.clear();
   }
 
   /** The tables that may hold key, in the order a lookup asks them. */
@@ -270,11 +271,11 @@ export class LevelDbDirectory {
 
   private hold(t: TableMeta): { table: Table } {
     this.check();
-    let slot = this.open.get(t.number);
+    let slot = this.openTables.get(t.number);
     if (slot === undefined) {
       const path = joinPath(this.dir, t.name);
       slot = { table: Table.open(this.env.openRead(path), { kernels: this.options.kernels, blockCache: this.cache }), uses: 0 };
-      this.open.set(t.number, slot);
+      this.openTables.set(t.number, slot);
     }
     slot.uses++;
     return slot;
@@ -282,11 +283,11 @@ export class LevelDbDirectory {
 
   /** One use of the table less; past the open-table limit, an unused table is closed. */
   private letGo(number: number): void {
-    const slot = this.open.get(number);
+    const slot = this.openTables.get(number);
     if (slot === undefined) return; // closed with the directory
     slot.uses--;
-    if (slot.uses === 0 && this.open.size > (this.options.maxOpenTables ?? DEFAULT_MAX_OPEN_TABLES)) {
-      this.open.delete(number);
+    if (slot.uses === 0 && this.openTables.size > (this.options.maxOpenTables ?? DEFAULT_MAX_OPEN_TABLES)) {
+      this.openTables.delete(number);
       slot.table.close();
     }
   }
