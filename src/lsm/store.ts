@@ -36,7 +36,7 @@ import type { Env } from "./env.js";
 import { isNodeEnv, lockDir } from "./env-lock.js";
 import { removeQuietly } from "./files.js";
 import { tableInternalIterator, type InternalIterator } from "./internal-iterator.js";
-import { LevelIterator, type OpenedTable } from "./level-iterator.js";
+import { LevelIterator, versionIterators, type OpenedTable } from "./level-iterator.js";
 import { LogFile } from "./log-file.js";
 import { Manifest, ManifestWriteError } from "./manifest.js";
 import type { ManifestState } from "./manifest-log.js";
@@ -423,29 +423,21 @@ export class Store {
     const snapshot = options.snapshot === undefined ? this.appliedSequence : this.snapshotSequence(options.snapshot);
     const version = this.version;
     version.ref();
-    const released: (() => void)[] = [];
-    const children: InternalIterator[] = [this.active.iterator()];
-    if (this.frozen !== null) children.push(this.frozen.iterator());
+    const memtables: InternalIterator[] = [this.active.iterator()];
+    if (this.frozen !== null) memtables.push(this.frozen.iterator());
+    let tables: ReturnType<typeof versionIterators>;
     try {
-      for (const t of version.levels[0]) {
-        const opened = this.openTable(t);
-        released.push(opened.release);
-        children.push(opened.iterator);
-      }
+      tables = versionIterators(version.levels, (t) => this.openTable(t));
     } catch (err) {
-      for (const c of children) c.close();
-      for (const r of released) r();
+      for (const c of memtables) c.close();
       this.releaseVersion(version);
       throw err;
     }
-    for (let l = 1; l < NUM_LEVELS; l++) {
-      if (version.levels[l].length > 0) children.push(new LevelIterator(version.levels[l], (t) => this.openTable(t)));
-    }
     const done = () => {
-      for (const r of released) r();
+      tables.release();
       this.releaseVersion(version);
     };
-    return new StoreIterator(new MergingIterator(children), { snapshot, gte: options.gte, lt: options.lt, reverse: options.reverse ?? false, onClose: done });
+    return new StoreIterator(new MergingIterator([...memtables, ...tables.iterators]), { snapshot, gte: options.gte, lt: options.lt, reverse: options.reverse ?? false, onClose: done });
   }
 
   /** A snapshot of the writes acknowledged so far; reads at it see nothing newer. Release it when done. */
