@@ -130,8 +130,8 @@ export class TablePanel {
       showError(this.error, err);
       return;
     }
-    const filter = r.filterMayContain === null ? "no filter of ours (a LevelDB or RocksDB table): not asked"
-      : r.filterMayContain ? "may contain the key: read on" : "ruled the key out: no data block read";
+    const filter = !r.bloomChecked ? "no filter of ours (a LevelDB or RocksDB table): not asked"
+      : r.filteredOut ? "ruled the key out: no data block read" : "may contain the key: read on";
     const value = r.value === null ? (r.deleted ? "(deleted: the newest entry is a deletion)" : "(none)") : shown(r.value, this.bytesView()).text;
     out.replaceChildren(...facts([
       ["found", String(r.found)],
@@ -140,7 +140,7 @@ export class TablePanel {
       ["bloom filter", filter],
       ["reads", `${r.openReads + r.diskReads} (the open ${r.openReads}, the lookup ${r.diskReads})`],
     ]).childNodes);
-    Object.assign(out.dataset, { found: String(r.found), deleted: String(r.deleted), filter: r.filterMayContain === null ? "none" : r.filterMayContain ? "pass" : "ruled-out", reads: String(r.openReads + r.diskReads) });
+    Object.assign(out.dataset, { found: String(r.found), deleted: String(r.deleted), filter: !r.bloomChecked ? "none" : r.filteredOut ? "ruled-out" : "pass", reads: String(r.openReads + r.diskReads) });
   }
 }
 

@@ -73,8 +73,6 @@ export function pageOf(t: TableInspection, p: number): PageEntry[] {
 }
 
 export interface Lookup extends GetResult {
-  /** What our Bloom filter said before any read: false ruled the key out; null, the table has none of ours. */
-  readonly filterMayContain: boolean | null;
   /** The reads of a cold open of the table, then the lookup's own: `sst get`'s disk_reads is their sum. */
   readonly openReads: number;
 }
@@ -83,9 +81,7 @@ export interface Lookup extends GetResult {
 export function lookUp(t: TableInspection, key: Uint8Array, kernels: Kernels): Lookup {
   const table = Table.open(new MemoryFile(t.name, t.bytes), { kernels });
   try {
-    const filterMayContain = table.filterMayContain(key);
-    const r = table.get(key);
-    return { ...r, filterMayContain, openReads: table.openReads };
+    return { ...table.get(key), openReads: table.openReads };
   } finally {
     table.close();
   }

@@ -124,14 +124,6 @@ export class Table {
     return this.filter && { numLines: this.filter.numLines, k: this.filter.k };
   }
 
-  /**
-   * What our Bloom filter says of userKey, without reading anything: false rules the key out, true
-   * means it may be here; null when the table has no filter of ours (LevelDB's, RocksDB's tables).
-   */
-  filterMayContain(userKey: Uint8Array): boolean | null {
-    return this.filter === null ? null : this.filter.mayContain(userKey);
-  }
-
   /** The newest entry for userKey in this table. */
   get(userKey: Uint8Array): GetResult {
     const before = this.reads;

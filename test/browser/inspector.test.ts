@@ -6,7 +6,7 @@
 // `wasm-lsm sst write` makes), and the kernels' results on fixed inputs (the differential check).
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "node:http";
@@ -21,6 +21,34 @@ import { Table } from "../../src/sstable/reader.js";
 import { startWebServer } from "../../web/server.mjs";
 import { chromiumAvailable, CHROMIUM_PATH, guardedPage, launchChromium } from "./chromium.js";
 import { differentialResults } from "./differential-cases.js";
+
+const LEVELDB_DIR = "test/fixtures/leveldb-dir/db";
+interface LevelDbFixture {
+  readonly entries: [key: string, value: string][];
+  readonly sstables: string;
+  readonly probes: {
+    readonly inLog: { key: string; value: string };
+    readonly inDeepTable: { key: string; value: string };
+    readonly inLevel0Table: { key: string; value: string };
+    readonly deletedInLog: string;
+    readonly deletedInLevel0Table: string;
+    readonly missing: string;
+  };
+}
+const leveldbFixture = JSON.parse(readFileSync("test/fixtures/leveldb-dir/expected.json", "utf8")) as LevelDbFixture;
+
+/** Table numbers per level from LevelDB's own "leveldb.sstables" report (" 7:2780[...]" under "--- level 0 ---"). */
+function levelsOfReport(report: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  let level = "";
+  for (const line of report.split("\n")) {
+    const head = /^--- level (\d) ---$/.exec(line);
+    if (head !== null) level = head[1];
+    const table = /^ (\d+):(\d+)\[/.exec(line);
+    if (table !== null) (out[level] ??= []).push(`${table[1].padStart(6, "0")}.ldb ${table[2]}`);
+  }
+  return out;
+}
 
 const FIXTURES = [
   "test/fixtures/tables/tiny.sst",
@@ -198,7 +226,7 @@ describe.skipIf(skip)("the inspector page in Chromium", () => {
     expect(await lookup("cherry")).toMatchObject({ found: "false", deleted: "true", filter: "pass" });
     // a key the filter rules out costs the open's read only
     const tiny = Table.open(new MemoryFile("tiny.sst", readFileSync(path)), { kernels: wasm });
-    const absent = ["zzz", "nope", "q", "absent-1", "absent-2"].find((k) => tiny.filterMayContain(Buffer.from(k)) === false)!;
+    const absent = ["zzz", "nope", "q", "absent-1", "absent-2"].find((k) => tiny.get(Buffer.from(k)).filteredOut)!;
     tiny.close();
     expect(await lookup(absent)).toEqual({ found: "false", deleted: "false", filter: "ruled-out", reads: "1", value: "(none)" });
     // LevelDB's table has no filter of ours: not asked; a hex key
@@ -291,6 +319,74 @@ describe.skipIf(skip)("the inspector page in Chromium", () => {
     }
     expect(await page.locator("#bench-chart rect.bar-wasm[data-workload]").count()).toBe(rows.length);
     expect(await page.locator("#bench-chart rect.bar-js[data-workload]").count()).toBe(rows.length);
+  });
+
+  async function openDirectory(path: string): Promise<void> {
+    await page.setInputFiles("#dir-input", path);
+    await page.waitForSelector("#dir-view[data-state=open], #dir-error[data-error]");
+  }
+
+  async function search(key: string) {
+    await page.fill("#dir-key", key);
+    await page.click("#dir-search-form button[type=submit]");
+    await page.waitForSelector("#dir-search-result:not([hidden])");
+    const get = (f: string) => page.getAttribute("#dir-search-result", `data-${f}`);
+    return { found: await get("found"), deleted: await get("deleted"), foundIn: await get("found-in"), value: await page.textContent('#dir-search-result dd[data-field="value"]') };
+  }
+
+  test("a LevelDB directory written by classic-level: its levels and tables, the live keys with the log applied, key search", async () => {
+    const before = readdirSync(LEVELDB_DIR).map((n) => `${n} ${statSync(`${LEVELDB_DIR}/${n}`).size}`);
+    await open();
+    await openDirectory(LEVELDB_DIR);
+    const want = leveldbFixture;
+    expect(await page.getAttribute("#dir-summary", "data-entries")).toBe(String(want.entries.length));
+    // the levels as LevelDB itself reports them (classic-level's "leveldb.sstables")
+    const levels = await page.$$eval("#dir-levels tbody tr[data-table]", (rows) => rows.map((r) => [r.getAttribute("data-level")!, `${r.getAttribute("data-table")} ${r.querySelectorAll("td")[2].textContent!.replace(/,/g, "")}`]));
+    const shownLevels: Record<string, string[]> = {};
+    for (const [level, t] of levels) (shownLevels[level] ??= []).push(t);
+    expect(shownLevels).toEqual(levelsOfReport(want.sstables));
+    expect(await page.locator("#dir-logs tbody tr[data-log]").count()).toBeGreaterThan(0);
+    // the live key space, every page of it, as classic-level's own iterator read it
+    await page.check('input[name="dir-bytes-view"][value="hex"]');
+    const seen: [string, string][] = [];
+    for (;;) {
+      seen.push(...await page.$$eval("#dir-entries tbody tr", (rows) => rows.map((r) => [r.querySelector('[data-field="key"]')!.textContent!, r.querySelector('[data-field="value"]')!.textContent!] as [string, string])));
+      if (await page.isDisabled("#dir-next")) break;
+      await page.click("#dir-next");
+    }
+    expect(seen).toEqual(want.entries);
+    // key search: in the log, in a deep table, in a level-0 table, deleted, missing
+    await page.check('input[name="dir-bytes-view"][value="text"]');
+    const p = want.probes;
+    expect(await search(p.inLog.key)).toEqual({ found: "true", deleted: "false", foundIn: "log", value: p.inLog.value });
+    expect(await search(p.inDeepTable.key)).toEqual({ found: "true", deleted: "false", foundIn: `L2 ${levelsOfReport(want.sstables)["2"][0].split(" ")[0]}`, value: p.inDeepTable.value });
+    expect(await search(p.inLevel0Table.key)).toMatchObject({ found: "true", foundIn: expect.stringMatching(/^L0 /), value: p.inLevel0Table.value });
+    expect(await search(p.deletedInLog)).toMatchObject({ found: "false", deleted: "true", foundIn: "log" });
+    expect(await search(p.deletedInLevel0Table)).toMatchObject({ found: "false", deleted: "true" });
+    expect(await search(p.missing)).toEqual({ found: "false", deleted: "false", foundIn: "", value: "(none)" });
+    // read only: the directory is as it was
+    expect(readdirSync(LEVELDB_DIR).map((n) => `${n} ${statSync(`${LEVELDB_DIR}/${n}`).size}`)).toEqual(before);
+  });
+
+  test("a LevelDB directory with a damaged table shows the corruption (file, offset, check), not its keys", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "web-leveldb-"));
+    try {
+      const db = join(dir, "db");
+      cpSync(LEVELDB_DIR, db, { recursive: true });
+      const deep = levelsOfReport(leveldbFixture.sstables)["2"][0].split(" ")[0];
+      const bytes = readFileSync(join(db, deep));
+      bytes[20] ^= 0x01;
+      writeFileSync(join(db, deep), bytes);
+      await open();
+      await openDirectory(db);
+      expect(await page.getAttribute("#dir-error", "data-error")).toBe("corruption");
+      expect(await page.textContent('#dir-error dd[data-field="file"]')).toBe(`db/${deep}`);
+      expect(await page.textContent('#dir-error dd[data-field="offset"]')).toMatch(/^\d+$/);
+      expect(await page.textContent('#dir-error dd[data-field="check"]')).toMatch(/crc32c mismatch/);
+      expect(await page.isHidden("#dir-view")).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("differential: the wasm kernels and their JS twins give in Chromium the bytes they give in Node", async () => {
