@@ -68,25 +68,25 @@ const NO_PEERS: Peers = { hash: [], bloom: [], crc: [] };
 
 /** Every workload, in the order they run. */
 export function workloads(d: Dataset, o: WorkloadOptions): Workload[] {
-  const KERNELS = o.kernels;
+  const { kernels } = o;
   const { hash: hashPeers, bloom: bloomPeers, crc: crcPeers } = o.peers ?? NO_PEERS;
-  const filter = once(() => buildFilter(KERNELS[0], d.present().packed));
-  const table = once(() => buildTable(KERNELS[0], d.sorted().packed, d.values()));
+  const filter = once(() => buildFilter(kernels[0], d.present().packed));
+  const table = once(() => buildTable(kernels[0], d.sorted().packed, d.values()));
   const n = d.n;
   return [
-    { name: "murmur3", ops: n, cases: [...KERNELS.map((k) => murmurBatch(k, d)), ...hashPeers.map((p) => murmurPeer(p, d))] },
-    { name: "murmur3-per-key", ops: n, cases: KERNELS.map((k) => murmurPerKey(k, d)) },
-    { name: "bloom-build", ops: n, cases: [...KERNELS.map((k) => bloomBuild(k, d)), ...bloomPeers.map((p) => peerBuild(p, d))] },
-    ...probeWorkloads(d, filter, KERNELS, bloomPeers),
+    { name: "murmur3", ops: n, cases: [...kernels.map((k) => murmurBatch(k, d)), ...hashPeers.map((p) => murmurPeer(p, d))] },
+    { name: "murmur3-per-key", ops: n, cases: kernels.map((k) => murmurPerKey(k, d)) },
+    { name: "bloom-build", ops: n, cases: [...kernels.map((k) => bloomBuild(k, d)), ...bloomPeers.map((p) => peerBuild(p, d))] },
+    ...probeWorkloads(d, filter, kernels, bloomPeers),
     {
       name: "crc32c-4k",
       ops: o.crcOps,
       bytesPerOp: CRC_BLOCK_BYTES,
-      cases: [...KERNELS.map((k) => crc(k, d)), ...crcPeers.map((p) => crcPeer(p, d))],
+      cases: [...kernels.map((k) => crc(k, d)), ...crcPeers.map((p) => crcPeer(p, d))],
     },
-    { name: "block-build", ops: n, cases: KERNELS.map((k) => blockBuild(k, d)) },
-    { name: "block-seek", ops: n, cases: KERNELS.map((k) => blockSeek(k, table)) },
-    mergeRunsWorkload(d, KERNELS),
+    { name: "block-build", ops: n, cases: kernels.map((k) => blockBuild(k, d)) },
+    { name: "block-seek", ops: n, cases: kernels.map((k) => blockSeek(k, table)) },
+    mergeRunsWorkload(d, kernels),
   ];
 }
 
@@ -198,7 +198,7 @@ function probeResult(present: boolean, ops: number): { check(hits: number): numb
   };
 }
 
-function probeWorkloads(d: Dataset, filter: () => Filter, KERNELS: readonly Kernels[], bloomPeers: readonly BloomPeer[]): Workload[] {
+function probeWorkloads(d: Dataset, filter: () => Filter, kernels: readonly Kernels[], bloomPeers: readonly BloomPeer[]): Workload[] {
   const peerFilters = new Map<BloomPeer, PeerFilter>();
   const peerFilterOf = (p: BloomPeer) => {
     let f = peerFilters.get(p);
@@ -208,11 +208,11 @@ function probeWorkloads(d: Dataset, filter: () => Filter, KERNELS: readonly Kern
   return [true, false].flatMap((present) => {
     const keys = () => (present ? d.present() : d.absent());
     const name = `bloom-probe-${present ? "present" : "absent"}`;
-    const perKey = KERNELS.map((k) => probePerKey(k, filter, keys, present));
+    const perKey = kernels.map((k) => probePerKey(k, filter, keys, present));
     const peers = bloomPeers.map((p) => peerProbe(p, peerFilterOf, keys, present));
     return [
       { name, ops: d.n, cases: [...perKey, ...peers] },
-      { name: `${name}-batch`, ops: d.n, cases: KERNELS.map((k) => probeBatch(k, filter, keys, present)) },
+      { name: `${name}-batch`, ops: d.n, cases: kernels.map((k) => probeBatch(k, filter, keys, present)) },
     ];
   });
 }
