@@ -2,6 +2,7 @@
 // lacks one), element construction, and the one way an error is shown.
 
 import { CorruptionError, UnsupportedError } from "../src/sstable/errors.js";
+import { shown, type BytesView } from "./bytes-view.js";
 
 /** The element with this id; throws when the page has none (a page and its script out of step). */
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -67,4 +68,15 @@ export function hideError(box: HTMLElement): void {
 /** n with thousands separators. */
 export function count(n: number): string {
   return n.toLocaleString("en-US");
+}
+
+/** Which of a "text" / "hex" radio group (by name) is checked. */
+export function checkedView(radioName: string): BytesView {
+  return document.querySelector<HTMLInputElement>(`input[name="${radioName}"]:checked`)?.value === "hex" ? "hex" : "text";
+}
+
+/** A table cell of bytes as `view` shows them; bytes that are not UTF-8, shown as hex in text view, are tagged hex. */
+export function bytesCell(b: Uint8Array, view: BytesView, field: string): HTMLTableCellElement {
+  const s = shown(b, view);
+  return el("td", { class: "bytes", "data-field": field }, s.hex && view === "text" ? el("span", { class: "tag" }, "hex") : null, s.text);
 }

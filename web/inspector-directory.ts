@@ -8,11 +8,11 @@
 import { MemoryEnv } from "../src/io/memory-env.js";
 import type { Kernels } from "../src/kernels/types.js";
 import { openLevelDbDirectory, type LevelDbDirectory } from "../src/lsm/leveldb-directory.js";
-import { keyFromInput, shown, type BytesView } from "./bytes-view.js";
-import { byId, count, el, facts, hideError, showError } from "./dom.js";
+import { keyFromInput, shown } from "./bytes-view.js";
+import { byId, bytesCell, checkedView, count, el, facts, hideError, showError } from "./dom.js";
 import { acceptDrops } from "./inspector-table.js";
-
-const PAGE_SIZE = 50;
+import { Pager } from "./pager.js";
+import { PAGE_SIZE } from "./table-inspection.js";
 
 interface DirFile {
   readonly name: string;
@@ -29,7 +29,7 @@ interface Opened {
 export class DirectoryPanel {
   private source: { dir: string; files: readonly DirFile[] } | null = null;
   private current: Opened | null = null;
-  private page = 0;
+  private readonly pager = new Pager("dir", PAGE_SIZE, "no live keys", (p) => this.showPage(p));
   private readonly view = byId("dir-view");
   private readonly error = byId("dir-error");
 
@@ -45,9 +45,7 @@ export class DirectoryPanel {
       ev.preventDefault();
       this.search();
     });
-    byId("dir-prev").addEventListener("click", () => this.showPage(this.page - 1));
-    byId("dir-next").addEventListener("click", () => this.showPage(this.page + 1));
-    for (const r of document.querySelectorAll<HTMLInputElement>('input[name="dir-bytes-view"]')) r.addEventListener("change", () => this.showPage(this.page));
+    for (const r of document.querySelectorAll<HTMLInputElement>('input[name="dir-bytes-view"]')) r.addEventListener("change", () => this.showPage(this.pager.page));
   }
 
   /** Files of a folder picker: webkitRelativePath is "FOLDER/NAME"; files in subfolders are left out. */
@@ -98,7 +96,7 @@ export class DirectoryPanel {
     const summary = byId("dir-summary");
     summary.textContent = `${count(entries)} live keys; ${tables} tables; ${db.logs.length === 1 ? "1 log" : `${db.logs.length} logs`} replayed; last sequence ${db.lastSequence}; ${db.manifest}; ${files.length} files read; on the ${this.kernels().name} kernels`;
     Object.assign(summary.dataset, { entries: String(entries), tables: String(tables), lastSequence: String(db.lastSequence) });
-    const view = this.bytesView();
+    const view = checkedView("dir-bytes-view");
     const levels = byId("dir-levels").querySelector("tbody")!;
     levels.replaceChildren(...db.levels.flatMap((l) => l.tables.length === 0
       ? [el("tr", { "data-level": String(l.level) }, el("td", { class: "num" }, String(l.level)), el("td", { colspan: "4", class: "hint" }, "no tables"))]
@@ -116,33 +114,21 @@ export class DirectoryPanel {
     this.showPage(0);
   }
 
-  private bytesView(): BytesView {
-    return document.querySelector<HTMLInputElement>('input[name="dir-bytes-view"]:checked')?.value === "hex" ? "hex" : "text";
-  }
-
   private showPage(p: number): void {
     const o = this.current;
     if (o === null) return;
-    const pages = Math.max(1, o.pageStarts.length);
-    this.page = Math.min(Math.max(0, p), pages - 1);
-    const view = this.bytesView();
+    const page = this.pager.turn(p, o.entries);
+    const view = checkedView("dir-bytes-view");
     const rows: HTMLTableRowElement[] = [];
-    const start = o.pageStarts[this.page];
+    const start = o.pageStarts[page];
     if (start !== undefined) {
       for (const e of o.db.entries({ gte: start })) {
         if (rows.length === PAGE_SIZE) break;
-        const s = shown(e.key, view), v = shown(e.value, view);
-        rows.push(el("tr", { "data-entry": String(this.page * PAGE_SIZE + rows.length) },
-          el("td", { class: "num" }, String(this.page * PAGE_SIZE + rows.length)),
-          el("td", { class: "bytes", "data-field": "key" }, s.hex && view === "text" ? el("span", { class: "tag" }, "hex") : null, s.text),
-          el("td", { class: "bytes", "data-field": "value" }, v.hex && view === "text" ? el("span", { class: "tag" }, "hex") : null, v.text)));
+        const index = String(page * PAGE_SIZE + rows.length);
+        rows.push(el("tr", { "data-entry": index }, el("td", { class: "num" }, index), bytesCell(e.key, view, "key"), bytesCell(e.value, view, "value")));
       }
     }
     byId("dir-entries").querySelector("tbody")!.replaceChildren(...rows);
-    const first = this.page * PAGE_SIZE;
-    byId("dir-page").textContent = o.entries === 0 ? "no live keys" : `${first + 1}-${Math.min(first + PAGE_SIZE, o.entries)} of ${count(o.entries)} (page ${this.page + 1} of ${pages})`;
-    byId<HTMLButtonElement>("dir-prev").disabled = this.page === 0;
-    byId<HTMLButtonElement>("dir-next").disabled = this.page >= pages - 1;
   }
 
   private search(): void {
@@ -166,7 +152,7 @@ export class DirectoryPanel {
       showError(this.error, err);
       return;
     }
-    const value = r.value === null ? (r.deleted ? "(deleted)" : "(none)") : shown(r.value, this.bytesView()).text;
+    const value = r.value === null ? (r.deleted ? "(deleted)" : "(none)") : shown(r.value, checkedView("dir-bytes-view")).text;
     out.replaceChildren(...facts([
       ["found", String(r.found)],
       ["value", value],

@@ -5,16 +5,17 @@ import type { Kernels } from "../src/kernels/types.js";
 import { ValueKind } from "../src/sstable/format.js";
 import { formatLayout } from "../src/sstable/layout.js";
 import { propertyText } from "../src/sstable/properties.js";
-import { keyFromInput, shown, type BytesView } from "./bytes-view.js";
-import { byId, count, el, facts, hideError, showError } from "./dom.js";
+import { keyFromInput, shown } from "./bytes-view.js";
+import { byId, bytesCell, checkedView, count, el, facts, hideError, showError } from "./dom.js";
 import { drawLayout } from "./inspector-layout.js";
+import { Pager } from "./pager.js";
 import { inspectTable, lookUp, pageOf, PAGE_SIZE, type TableInspection } from "./table-inspection.js";
 
 export class TablePanel {
   private current: TableInspection | null = null;
   /** The last file opened, kept so a change of kernels can open it again. */
   private source: { name: string; bytes: Uint8Array } | null = null;
-  private page = 0;
+  private readonly pager = new Pager("entries", PAGE_SIZE, "no entries", (p) => this.showPage(p));
   private readonly view = byId("table-view");
   private readonly error = byId("table-error");
 
@@ -32,9 +33,7 @@ export class TablePanel {
       ev.preventDefault();
       this.lookUp();
     });
-    byId("entries-prev").addEventListener("click", () => this.showPage(this.page - 1));
-    byId("entries-next").addEventListener("click", () => this.showPage(this.page + 1));
-    for (const r of document.querySelectorAll<HTMLInputElement>('input[name="bytes-view"]')) r.addEventListener("change", () => this.showPage(this.page));
+    for (const r of document.querySelectorAll<HTMLInputElement>('input[name="bytes-view"]')) r.addEventListener("change", () => this.showPage(this.pager.page));
   }
 
   async openFile(file: File): Promise<void> {
@@ -84,28 +83,18 @@ export class TablePanel {
     this.showPage(0);
   }
 
-  private bytesView(): BytesView {
-    return document.querySelector<HTMLInputElement>('input[name="bytes-view"]:checked')?.value === "hex" ? "hex" : "text";
-  }
-
   private showPage(p: number): void {
     const t = this.current;
     if (t === null) return;
-    const pages = Math.max(1, t.pageStarts.length);
-    this.page = Math.min(Math.max(0, p), pages - 1);
-    const view = this.bytesView();
-    const body = byId("entries").querySelector("tbody")!;
-    body.replaceChildren(...pageOf(t, this.page).map((e) => el("tr", { "data-entry": String(e.index) },
+    const page = this.pager.turn(p, t.entries);
+    const view = checkedView("bytes-view");
+    byId("entries").querySelector("tbody")!.replaceChildren(...pageOf(t, page).map((e) => el("tr", { "data-entry": String(e.index) },
       el("td", { class: "num" }, String(e.index)),
       bytesCell(e.userKey, view, "key"),
       el("td", { class: "num" }, String(e.sequence)),
       el("td", {}, kindName(e.kind)),
       bytesCell(e.value, view, "value"),
     )));
-    const first = this.page * PAGE_SIZE;
-    byId("entries-page").textContent = t.entries === 0 ? "no entries" : `${first + 1}-${Math.min(first + PAGE_SIZE, t.entries)} of ${count(t.entries)} (page ${this.page + 1} of ${pages})`;
-    byId<HTMLButtonElement>("entries-prev").disabled = this.page === 0;
-    byId<HTMLButtonElement>("entries-next").disabled = this.page >= pages - 1;
   }
 
   private lookUp(): void {
@@ -132,7 +121,7 @@ export class TablePanel {
     }
     const filter = !r.bloomChecked ? "no filter of ours (a LevelDB or RocksDB table): not asked"
       : r.filteredOut ? "ruled the key out: no data block read" : "may contain the key: read on";
-    const value = r.value === null ? (r.deleted ? "(deleted: the newest entry is a deletion)" : "(none)") : shown(r.value, this.bytesView()).text;
+    const value = r.value === null ? (r.deleted ? "(deleted: the newest entry is a deletion)" : "(none)") : shown(r.value, checkedView("bytes-view")).text;
     out.replaceChildren(...facts([
       ["found", String(r.found)],
       ["value", value],
@@ -146,11 +135,6 @@ export class TablePanel {
 
 function kindName(kind: number): string {
   return kind === ValueKind.VALUE ? "value" : kind === ValueKind.DELETION ? "deletion" : `kind${kind}`;
-}
-
-function bytesCell(b: Uint8Array, view: BytesView, field: string): HTMLTableCellElement {
-  const s = shown(b, view);
-  return el("td", { class: "bytes", "data-field": field }, s.hex && view === "text" ? el("span", { class: "tag" }, "hex") : null, s.text);
 }
 
 /** Files dropped on zone go to onFiles; the zone shows when something is dragged over it. */
