@@ -157,6 +157,15 @@ describe.skipIf(skip)("the inspector page in Chromium", () => {
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   });
 
+  test("the guard sees a request to another host (so an empty list means the page made none)", async () => {
+    await open();
+    const outcome = await page.evaluate(() => fetch("http://example.invalid/x.js").then(() => "fetched", (e: Error) => `refused: ${e.name}`));
+    expect(outcome).toBe("refused: TypeError");
+    expect(foreign).toEqual(["http://example.invalid/x.js"]);
+    foreign.length = 0;
+    errors = errors.filter((e) => !e.includes("ERR_BLOCKED_BY_CLIENT"));
+  });
+
   test.each(FIXTURES)("%s: the entry count, the entries, the properties and the layout Node's reader gives", async (path) => {
     await open();
     await openTable(path);
