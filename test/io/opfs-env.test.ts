@@ -5,6 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { OpfsEnv } from "../../src/io/opfs-env.js";
 import { encodeHeader, EntryKind, HEADER_BYTES } from "../../src/io/opfs-header.js";
+import { WasmLevel } from "../../src/level/wasm-level.js";
 import { Store } from "../../src/lsm/store.js";
 import { FakeOpfsDirectory } from "../support/fake-opfs.js";
 import { wasm as kernels, utf8 } from "../kernels/kernels.js";
@@ -178,5 +179,23 @@ describe("the store on OpfsEnv", () => {
       await again.close();
       await reopened.close();
     }
+  });
+});
+
+describe("WasmLevel on OpfsEnv, with kernels given as an object (as a browser gives them)", () => {
+  test("the database's writes are there after a close, a new env and a reopen; a non-Env is refused", async () => {
+    const root = new FakeOpfsDirectory();
+    let env = await OpfsEnv.open(root);
+    const db = new WasmLevel<string, string>("db", { env, kernels, valueEncoding: "json" });
+    await db.batch([{ type: "put", key: "a", value: { n: 1 } as never }, { type: "put", key: "b", value: { n: 2 } as never }]);
+    await db.del("a");
+    await db.close();
+    await env.close();
+    env = await OpfsEnv.open(root);
+    const again = new WasmLevel<string, string>("db", { env, kernels, valueEncoding: "json", createIfMissing: false });
+    expect(await again.iterator().all()).toEqual([["b", { n: 2 }]]);
+    await again.close();
+    await env.close();
+    expect(() => new WasmLevel("db", { env: {} as never })).toThrow("env must be an Env");
   });
 });
