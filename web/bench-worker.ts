@@ -5,7 +5,8 @@
 // application code writes), then `n` gets of those keys in another shuffled order, each awaited.
 // Both stores keep their default durability: WasmLevel's writes default to sync: false (handed to
 // the browser's file, not flushed, as classic-level's), browser-level's are IndexedDB transactions
-// with the browser's default durability. A get that misses fails the run.
+// with the browser's default durability (no durability hint given). A third run makes every write of
+// ours wait for its flush to disk (sync: true), the strictest setting. A get that misses fails the run.
 
 import { BrowserLevel } from "browser-level";
 import { WasmLevel } from "../src/level/wasm-level.js";
@@ -64,12 +65,13 @@ async function run(store: string, db: Db, r: BenchRequest): Promise<BenchRow> {
   return { store, putsPerSec: Math.round((r.n / putMs) * 1000), getsPerSec: Math.round((r.n / getMs) * 1000), putMs: Math.round(putMs), getMs: Math.round(getMs) };
 }
 
-async function ours(r: BenchRequest): Promise<BenchRow> {
+/** WasmLevel on OpfsEnv; `sync`: every write waits for its handle.flush() (an fsync), as a sync: true write of classic-level. */
+async function ours(r: BenchRequest, sync: boolean): Promise<BenchRow> {
   const [kernels, dir] = await Promise.all([fetchKernels(), opfsDirectory("wasm-lsm-bench", { fresh: true })]);
   const env = await openOpfsEnv(dir);
-  const db = new WasmLevel("db", { env, kernels });
+  const db = new WasmLevel("db", { env, kernels, sync });
   try {
-    return await run("wasm-lsm (WasmLevel over OPFS)", db, r);
+    return await run(`wasm-lsm (WasmLevel over OPFS${sync ? ", sync: true" : ""})`, db, r);
   } finally {
     await db.close();
     await env.close();
@@ -92,7 +94,7 @@ async function indexedDb(r: BenchRequest): Promise<BenchRow> {
 
 scope.onmessage = (e) => {
   const r = e.data;
-  (async () => ({ rows: [await ours(r), await indexedDb(r)] }))().then(
+  (async () => ({ rows: [await ours(r, false), await indexedDb(r), await ours(r, true)] }))().then(
     (m) => scope.postMessage(m),
     (err: Error) => scope.postMessage({ error: String(err.stack ?? err) }),
   );
