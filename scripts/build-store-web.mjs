@@ -6,6 +6,7 @@
 //   dist/web/store-worker.js             its dedicated worker: the store over OpfsEnv
 //   dist/web/bench-worker.js             the worker of scripts/bench-browser.mjs
 //   dist/web/test/level-suite-worker.js  abstract-level's compliance suite in a worker
+//   dist/web/test/opfs-env-worker.js     OpfsEnv's checks on the real OPFS
 //   dist/web/test/index.html             a blank page the browser tests start their workers from
 //
 // The engine is bundled from the same src/ files Node runs, with build/kernels.wasm fetched by the
@@ -49,6 +50,7 @@ const nodeShims = {
 export const WORKERS = {
   "store-worker": "web/store-worker.ts",
   "bench-worker": "web/bench-worker.ts",
+  "test/opfs-env-worker": "test/browser/opfs-env-worker.ts",
 };
 /** The suite's worker: tape needs `process` too (test/browser/suite-globals.ts). */
 export const SUITE = { "test/level-suite-worker": "test/browser/level-suite-worker.ts" };

@@ -13,7 +13,7 @@ test("scripts/build-store-web.mjs bundles the pages and workers, with no Node bu
   const { buildStoreWeb } = (await import("../scripts/build-store-web.mjs" as string)) as { buildStoreWeb(o: { outdir: string }): Promise<void> };
   await buildStoreWeb({ outdir: out });
   const bundles = [...readdirSync(out), ...readdirSync(join(out, "test")).map((f) => `test/${f}`)].filter((f) => f.endsWith(".js")).sort();
-  expect(bundles).toEqual(["bench-worker.js", "store-worker.js", "store.js", "test/level-suite-worker.js"]);
+  expect(bundles).toEqual(["bench-worker.js", "store-worker.js", "store.js", "test/level-suite-worker.js", "test/opfs-env-worker.js"]);
   for (const b of bundles) expect(readFileSync(join(out, b), "utf8")).not.toMatch(/(from|require\()\s*["']node:/);
   // the page's script posts to its worker and holds none of the engine
   expect(readFileSync(join(out, "store.js"), "utf8")).not.toMatch(/OpfsEnv|class Store\b/);
