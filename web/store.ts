@@ -79,4 +79,7 @@ function ready(shape: StoreShape): void {
   on("compact", () => ({ op: "compact" }));
   on("levels-refresh", () => ({ op: "levels" }));
   status("ready", "ready");
+  // OPFS is "best-effort" storage unless the origin is granted persistence: the browser may then
+  // evict it under storage pressure. Asked once; the answer is shown, the store works either way.
+  void navigator.storage.persist?.().then((granted) => ($("persist").textContent = granted ? "persistent storage granted" : "best-effort storage (persistence not granted)"));
 }
