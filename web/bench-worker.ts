@@ -6,7 +6,8 @@
 // Both stores keep their default durability: WasmLevel's writes default to sync: false (handed to
 // the browser's file, not flushed, as classic-level's), browser-level's are IndexedDB transactions
 // with the browser's default durability (no durability hint given). A third run makes every write of
-// ours wait for its flush to disk (sync: true), the strictest setting. A get that misses fails the run.
+// ours wait for its flush to disk (sync: true), the strictest setting, on `syncedN` keys. A get that
+// misses fails the run.
 
 import { BrowserLevel } from "browser-level";
 import { WasmLevel } from "../src/level/wasm-level.js";
@@ -14,12 +15,15 @@ import { fetchKernels, openOpfsEnv, opfsDirectory } from "./worker-setup.js";
 
 export interface BenchRequest {
   readonly n: number;
+  /** Puts and gets of the sync: true run (each put waits for a flush to disk: fewer). */
+  readonly syncedN: number;
   readonly valueBytes: number;
   readonly seed: number;
 }
 
 export interface BenchRow {
   readonly store: string;
+  readonly n: number;
   readonly putsPerSec: number;
   readonly getsPerSec: number;
   readonly putMs: number;
@@ -62,7 +66,7 @@ async function run(store: string, db: Db, r: BenchRequest): Promise<BenchRow> {
   t = performance.now();
   for (const k of gets) if ((await db.get(k)) !== value(k)) throw new Error(`${store}: get of ${k} did not give its value`);
   const getMs = performance.now() - t;
-  return { store, putsPerSec: Math.round((r.n / putMs) * 1000), getsPerSec: Math.round((r.n / getMs) * 1000), putMs: Math.round(putMs), getMs: Math.round(getMs) };
+  return { store, n: r.n, putsPerSec: Math.round((r.n / putMs) * 1000), getsPerSec: Math.round((r.n / getMs) * 1000), putMs: Math.round(putMs), getMs: Math.round(getMs) };
 }
 
 /** WasmLevel on OpfsEnv; `sync`: every write waits for its handle.flush() (an fsync), as a sync: true write of classic-level. */
@@ -94,7 +98,7 @@ async function indexedDb(r: BenchRequest): Promise<BenchRow> {
 
 scope.onmessage = (e) => {
   const r = e.data;
-  (async () => ({ rows: [await ours(r, false), await indexedDb(r), await ours(r, true)] }))().then(
+  (async () => ({ rows: [await ours(r, false), await indexedDb(r), await ours({ ...r, n: r.syncedN }, true)] }))().then(
     (m) => scope.postMessage(m),
     (err: Error) => scope.postMessage({ error: String(err.stack ?? err) }),
   );
