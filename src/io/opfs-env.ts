@@ -7,8 +7,9 @@
 // - **A pool of files, opened up front.** The env's root is an OPFS directory holding files named
 //   `pool-NNNNNN`. `OpfsEnv.open(root)` opens a sync access handle on every one of them and keeps
 //   it until close(). After that every call is a synchronous call on a handle already open.
-// - **Names in headers.** The first HEADER_BYTES of each pool file say which of the env's paths it
-//   holds, or that it is free (opfs-header.ts); the file's bytes follow. create() takes a free pool
+// - **Names in headers.** A header at the start of each pool file says which of the env's paths it
+//   holds, or that it is free (opfs-header.ts: two slots written in turn, so that a torn write
+//   leaves the previous header); the file's bytes follow. create() takes a free pool
 //   file and writes its header; rename() rewrites the header; remove() writes a free header.
 //   Directories are pool files of kind directory with no bytes. The paths the store sees exist
 //   only in these headers: the OPFS directory shows pool-NNNNNN files, not LevelDB's names.
@@ -34,7 +35,7 @@
 
 import { type AppendableFile, type Env, fsError } from "../lsm/env.js";
 import type { RandomAccessFile } from "../sstable/file.js";
-import { decodeHeader, encodeHeader, EntryKind, HEADER_BYTES, MAX_PATH_BYTES, pathBytes, type PoolHeader } from "./opfs-header.js";
+import { DATA_OFFSET, encodeHeader, EntryKind, HEADER_BYTES, MAX_PATH_BYTES, newestHeader, pathBytes, type PoolHeader } from "./opfs-header.js";
 import type { OpfsAccessHandle, OpfsDirectory } from "./opfs-types.js";
 
 const POOL_PREFIX = "pool-";
@@ -53,6 +54,8 @@ class PoolFile {
   path = "";
   /** Its header's generation: the newest header naming a path holds it. */
   generation = 0;
+  /** The slot holding its newest header: the next header write goes to the other. */
+  slot: 0 | 1 = 1;
   /** Bytes after the header that the handle holds (appends still buffered not counted). */
   size = 0;
   /** Readers and writers open on it: a freed file is reused only once none is. */
@@ -149,7 +152,7 @@ export class OpfsEnv implements Env {
   reopen(path: string, keep: number): AppendableFile {
     const f = this.file(path);
     const size = Math.min(keep, f.size);
-    guarded(path, () => f.handle.truncate(HEADER_BYTES + size));
+    guarded(path, () => f.handle.truncate(DATA_OFFSET + size));
     f.size = size;
     f.opens++;
     return new OpfsAppendableFile(path, f, size, () => this.unuse(f));
@@ -220,8 +223,10 @@ export class OpfsEnv implements Env {
 
   private adopt(f: PoolFile): void {
     this.all.push(f);
-    const header = decodeHeader(readHeader(f));
-    f.size = Math.max(0, f.handle.getSize() - HEADER_BYTES);
+    const newest = newestHeader(readHeaders(f));
+    f.size = Math.max(0, f.handle.getSize() - DATA_OFFSET);
+    if (newest !== null) f.slot = newest.slot;
+    const header = newest?.header ?? null;
     if (header === null || header.kind === EntryKind.Free) return this.recycle(f);
     this.generation = Math.max(this.generation, header.generation);
     const other = this.byPath.get(header.path);
@@ -274,7 +279,7 @@ export class OpfsEnv implements Env {
   /** Empties a free file (its bytes leave the disk) and puts it in the reserve. */
   private recycle(f: PoolFile): void {
     try {
-      if (f.size > 0) f.handle.truncate(HEADER_BYTES);
+      if (f.size > 0) f.handle.truncate(DATA_OFFSET);
       f.size = 0;
       this.free.push(f);
     } catch {
@@ -282,13 +287,15 @@ export class OpfsEnv implements Env {
     }
   }
 
-  /** Writes h (with the next generation) as f's header and flushes it. */
+  /** Writes h (with the next generation) as f's header, in the slot not holding its newest, and flushes it. */
   private writeHeader(f: PoolFile, h: PoolHeader): void {
     const header = { ...h, generation: ++this.generation };
+    const slot = f.slot === 0 ? 1 : 0;
     guarded(h.path || f.name, () => {
-      writeAll(f.handle, encodeHeader(header), 0);
+      writeAll(f.handle, encodeHeader(header), slot * HEADER_BYTES);
       f.handle.flush();
     });
+    f.slot = slot;
     f.kind = h.kind;
     f.path = h.path;
     f.generation = header.generation;
@@ -414,7 +421,7 @@ class OpfsAppendableFile implements AppendableFile {
     this.check();
     this.flushBuffer();
     const cut = Math.min(size, this.length);
-    guarded(this.name, () => this.f.handle.truncate(HEADER_BYTES + cut));
+    guarded(this.name, () => this.f.handle.truncate(DATA_OFFSET + cut));
     this.length = cut;
     this.f.size = cut;
   }
@@ -454,7 +461,7 @@ class OpfsAppendableFile implements AppendableFile {
   }
 
   private write(data: Uint8Array, position: number): void {
-    guarded(this.name, () => writeAll(this.f.handle, data, HEADER_BYTES + position));
+    guarded(this.name, () => writeAll(this.f.handle, data, DATA_OFFSET + position));
     this.f.size = Math.max(this.f.size, position + data.length);
   }
 
@@ -473,7 +480,7 @@ function readAt(f: PoolFile, name: string, offset: number, length: number): Uint
   const out = new Uint8Array(length);
   guarded(name, () => {
     for (let done = 0; done < length; ) {
-      const n = f.handle.read(out.subarray(done), { at: HEADER_BYTES + offset + done });
+      const n = f.handle.read(out.subarray(done), { at: DATA_OFFSET + offset + done });
       if (n <= 0) throw new RangeError(`${name}: file ended at ${offset + done} while reading`);
       done += n;
     }
@@ -481,11 +488,11 @@ function readAt(f: PoolFile, name: string, offset: number, length: number): Uint
   return out;
 }
 
-/** The header's bytes; a file shorter than a header (new, or cut short) reads as zeros: free. */
-function readHeader(f: PoolFile): Uint8Array {
-  const out = new Uint8Array(HEADER_BYTES);
+/** The two header slots' bytes; past the end of a file (new, or cut short) they read as zeros: no header. */
+function readHeaders(f: PoolFile): Uint8Array {
+  const out = new Uint8Array(DATA_OFFSET);
   guarded(f.name, () => {
-    for (let done = 0, n = 1; done < HEADER_BYTES && n > 0; done += n) n = f.handle.read(out.subarray(done), { at: done });
+    for (let done = 0, n = 1; done < DATA_OFFSET && n > 0; done += n) n = f.handle.read(out.subarray(done), { at: done });
   });
   return out;
 }

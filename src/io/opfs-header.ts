@@ -1,8 +1,13 @@
-// The header at the start of every file of an OpfsEnv's pool (opfs-env.ts): which of the env's
+// The headers at the start of every file of an OpfsEnv's pool (opfs-env.ts): which of the env's
 // paths the file holds. The env's names live here, not in OPFS's own names, because OPFS renames and
 // creates are asynchronous and the Env interface is not; rewriting a header is one synchronous write.
 //
-//   offset  size  field
+// Each pool file has two header slots, at 0 and at HEADER_BYTES, and its bytes from DATA_OFFSET.
+// A header write goes to the slot not holding the file's newest header, so a write torn by a crash
+// spoils only itself: the other slot still holds the file's previous header (its name before a
+// rename, its path before a remove). Of the two, the valid one with the higher generation is the file's.
+//
+//   offset  size  field (one slot)
 //   0       4     magic "WLOP"
 //   4       4     CRC32C of bytes 8..HEADER_BYTES, little-endian
 //   8       1     kind: 0 free, 1 file, 2 directory
@@ -12,15 +17,17 @@
 //                 before it frees the file it replaces)
 //   20      2     path length in bytes, u16 little-endian, at most MAX_PATH_BYTES
 //   22      n     the path, UTF-8, relative to the env's root, "/" between names, no "." or ".."
-//   22+n    ...   zero up to HEADER_BYTES; the file's bytes follow
+//   22+n    ...   zero up to HEADER_BYTES
 //
-// A header that fails its magic or its CRC (never written, or torn by a crash) reads as free:
-// whatever write tore it had not yet been made durable, and the write it replaced named either a
-// freed file or the old name of a rename, whose other file still holds that name at a lower generation.
+// FORMAT.md "OPFS pool file" draws the same bytes with a worked example. A slot that fails its
+// magic or its CRC (never written, or torn) holds no header; a file with none is free.
 
 import { crc32cJs } from "../kernels/js.js";
 
+/** One header slot. */
 export const HEADER_BYTES = 512;
+/** Where a pool file's bytes begin: after its two header slots. */
+export const DATA_OFFSET = 2 * HEADER_BYTES;
 const PATH_AT = 22;
 export const MAX_PATH_BYTES = HEADER_BYTES - PATH_AT;
 const MAGIC = 0x504f4c57; // "WLOP" read little-endian
@@ -68,6 +75,17 @@ export function decodeHeader(bytes: Uint8Array): PoolHeader | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The file's header among its two slots (the first 2 * HEADER_BYTES bytes): the valid one with the
+ * higher generation, and its slot (0 or 1); null when neither slot holds one.
+ */
+export function newestHeader(slots: Uint8Array): { readonly header: PoolHeader; readonly slot: 0 | 1 } | null {
+  const a = decodeHeader(slots.subarray(0, HEADER_BYTES));
+  const b = decodeHeader(slots.subarray(HEADER_BYTES, DATA_OFFSET));
+  if (a === null && b === null) return null;
+  return b === null || (a !== null && a.generation > b.generation) ? { header: a!, slot: 0 } : { header: b, slot: 1 };
 }
 
 /** The UTF-8 length of a path, for the ENAMETOOLONG check. */

@@ -4,7 +4,7 @@
 // The same env in real Chromium: test/browser/opfs-store.test.ts and opfs-level-suite.test.ts.
 import { describe, expect, test } from "vitest";
 import { OpfsEnv } from "../../src/io/opfs-env.js";
-import { encodeHeader, EntryKind, HEADER_BYTES } from "../../src/io/opfs-header.js";
+import { DATA_OFFSET, decodeHeader, encodeHeader, EntryKind, HEADER_BYTES } from "../../src/io/opfs-header.js";
 import { WasmLevel } from "../../src/level/wasm-level.js";
 import { Store } from "../../src/lsm/store.js";
 import { FakeOpfsDirectory } from "../support/fake-opfs.js";
@@ -79,7 +79,7 @@ describe("OpfsEnv's pool", () => {
     await env.close();
     // the first of rename's writes: CURRENT.tmp's pool file now says CURRENT, at a higher generation
     const files = [...root.files.entries()];
-    const holder = (data: string) => files.find(([, f]) => new TextDecoder().decode(f.bytes.subarray(HEADER_BYTES)) === data)![1];
+    const holder = (data: string) => files.find(([, f]) => new TextDecoder().decode(f.bytes.subarray(DATA_OFFSET)) === data)![1];
     const tmp = holder("new");
     tmp.bytes.set(encodeHeader({ kind: EntryKind.File, generation: 1000, path: "CURRENT" }));
     tmp.durable = tmp.bytes.slice();
@@ -94,16 +94,26 @@ describe("OpfsEnv's pool", () => {
     expect(last.list("")).toEqual([]);
   });
 
-  test("a torn header reads as a free file", async () => {
+  test("a torn header write leaves the file's previous header: a torn rename is undone, a torn create leaves a free file", async () => {
     const root = new FakeOpfsDirectory();
-    const env = await OpfsEnv.open(root, { reserve: 2 });
+    const env = await OpfsEnv.open(root, { reserve: 4 });
     writeFile(env, "a", "A");
-    writeFile(env, "b", "B");
+    env.rename("a", "b");
+    writeFile(env, "c", "C");
     await env.close();
-    const [, f] = [...root.files.entries()].find(([, f]) => f.bytes.length === HEADER_BYTES + 1 && f.bytes[HEADER_BYTES] === "A".charCodeAt(0))!;
-    f.bytes[30] ^= 0xff; // inside the header: its CRC fails
-    const again = await OpfsEnv.open(root, { reserve: 2 });
-    expect(again.list("")).toEqual(["b"]);
+    const holding = (data: string) => [...root.files.values()].find((f) => f.bytes.length === DATA_OFFSET + 1 && f.bytes[DATA_OFFSET] === data.charCodeAt(0))!;
+    /** Spoils the slot holding the header that names `path`, as a write torn by a crash would. */
+    const tear = (data: string, path: string) => {
+      const f = holding(data);
+      const slot = [0, 1].find((i) => decodeHeader(f.bytes.subarray(i * HEADER_BYTES, (i + 1) * HEADER_BYTES))?.path === path)!;
+      f.bytes[slot * HEADER_BYTES + 30] ^= 0xff;
+    };
+    tear("A", "b");
+    tear("C", "c");
+    const again = await OpfsEnv.open(root, { reserve: 4 });
+    expect(again.list("")).toEqual(["a"]);
+    expect(text(again.readFile("a"))).toBe("A");
+    await again.close();
   });
 
   test("a removed file stays readable while open; its pool file is reused only after the reader closes", async () => {
@@ -197,5 +207,23 @@ describe("WasmLevel on OpfsEnv, with kernels given as an object (as a browser gi
     await again.close();
     await env.close();
     expect(() => new WasmLevel("db", { env: {} as never })).toThrow("env must be an Env");
+  });
+});
+
+describe("the pool file header (FORMAT.md \"OPFS pool file\")", () => {
+  test("the worked example's bytes, decoded back; a flipped byte or a bad magic reads as no header", () => {
+    const bytes = encodeHeader({ kind: EntryKind.File, generation: 7, path: "db/CURRENT" });
+    expect(bytes.length).toBe(HEADER_BYTES);
+    const hex = [...bytes.subarray(0, 32)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+    expect(hex).toBe("57 4c 4f 50 06 fd c8 57 01 00 00 00 00 00 00 00 00 00 1c 40 0a 00 64 62 2f 43 55 52 52 45 4e 54");
+    expect(bytes.subarray(32).every((b) => b === 0)).toBe(true);
+    expect(decodeHeader(bytes)).toEqual({ kind: EntryKind.File, generation: 7, path: "db/CURRENT" });
+    const flipped = bytes.slice();
+    flipped[300] = 1; // in the zero tail, under the CRC
+    expect(decodeHeader(flipped)).toBeNull();
+    const unnamed = bytes.slice();
+    unnamed[0] = 0;
+    expect(decodeHeader(unnamed)).toBeNull();
+    expect(decodeHeader(new Uint8Array(HEADER_BYTES))).toBeNull();
   });
 });
