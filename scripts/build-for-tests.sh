@@ -7,6 +7,7 @@
 #   (tsconfig.build.json extends it), so it emits the same dist/src and dist/bench the tests run,
 #   and it type-checks test/ in the same pass (it also emits dist/test, which nothing runs). One
 #   compile instead of `build:ts` and then `typecheck` parsing src/ and bench/ a second time.
+#   dist/src is emptied first, as `build:ts` does (scripts/clear-dist-src.mjs).
 # Each step is skipped when its output is newer than every file it is made from; a step that fails
 # leaves nothing marked up to date.
 set -eu
@@ -33,6 +34,8 @@ if changed_since "$stamp" src bench test tsconfig.json package-lock.json; then
   rm -f "$stamp"
   # stamped before compiling: a source saved while tsc runs is newer than the stamp
   touch "$stamp.next"
+  # tsc only adds and overwrites: the output of a removed source would stay (and be packed)
+  rm -rf dist/src
   "$bin/tsc" -p tsconfig.json
   mv "$stamp.next" "$stamp"
 else

@@ -7,7 +7,6 @@ export { loadKernels, newWasmKernels, type KernelsName } from "./kernels/node.js
 export { NodeRandomAccessFile, NodeWritableFile } from "./io/node-file.js";
 export { Store, StoreIterator, type StoreOptions, type WriteOp, type WriteOptions, type Snapshot, type IteratorOptions, type LevelInfo, type CompactionStats, type CompactionStatus, type TracedGet } from "./lsm/store.js";
 export { DEFAULT_LEVEL_SHAPE, type LevelShape } from "./lsm/compaction.js";
-export { MemoryEnv } from "./io/memory-env.js";
 
 // The store as an abstract-level database (README "The database (abstract-level)").
 export { WasmLevel, type WasmLevelOptions } from "./level/wasm-level.js";

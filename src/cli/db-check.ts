@@ -17,20 +17,27 @@
 // too and do not fail the check. When all is sound, one line on stdout:
 //
 //   ok: T tables (E entries, B data blocks, S bytes) in MANIFEST-NNNNNN; L logs (W writes)
+//
+// A LevelDB directory (db-leveldb.ts) is checked through the directory reader, which opens it read
+// only: CURRENT, the manifest, every table there with its recorded size and the live logs
+// decoding, or one problem that ends the check; then steps 2 and 3 as above, table by table. Its
+// LOCK is not read (LevelDB locks with fcntl, which says nothing to a reader of the file).
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { nodeEnv } from "../io/node-env.js";
+import { openLevelDbDirectory } from "../lsm/leveldb-directory.js";
 import type { Kernels } from "../kernels/types.js";
 import { LockedError, LOCK_FILE, lockIsHeld, parseLock, readLock } from "../lsm/lock.js";
 import { readStoreManifest, type ManifestSummary } from "../lsm/manifest.js";
 import type { TableFile } from "../lsm/manifest-log.js";
 import { logNumberOf, parseTableName, tableName } from "../lsm/store-files.js";
-import { userKeyOf } from "../lsm/version.js";
+import { userKeyOf, type TableMeta } from "../lsm/version.js";
 import { decodeLog } from "../lsm/wal-recovery.js";
 import { CorruptionError } from "../sstable/errors.js";
 import { showBytes } from "../sstable/layout.js";
 import { PROGRESS_FLAG, PROGRESS_HELP } from "./db-flags.js";
+import { holdsLevelDb } from "./db-leveldb.js";
 import { checkStoreDir, StoreDirError } from "./db-store.js";
 import { progressBar, type ProgressBar } from "./progress.js";
 import { checkTable } from "./sst-check.js";
@@ -43,7 +50,8 @@ export const check: DbCommand = {
 there with its recorded size, every block's checksum, key order, lookups and property counts (as
 sst check), and the key range the manifest records; tables of levels 1 and deeper do not overlap;
 the live write-ahead logs decode. Reads only: it does not open the store (which would replay the
-logs and write), and refuses a directory a running node holds. Prints one line per problem on
+logs and write), and refuses a directory a running node holds. A LevelDB directory is checked the
+same way, read only (its LOCK is not looked at: stop the LevelDB process first). Prints one line per problem on
 stderr (file, offset, check) and exits 1; or, when all is sound, on stdout:
   ok: T tables (E entries, B data blocks, S bytes) in MANIFEST-NNNNNN; L logs (W writes)
 
@@ -85,6 +93,7 @@ class Report {
 
 async function runCheck([dir]: readonly string[], flags: Flags, out: Output): Promise<void> {
   const kernels = kernelsFlag(flags);
+  if (holdsLevelDb(dir)) return checkLevelDb(dir, kernels, out);
   checkStoreDir(dir, false);
   refuseLiveNode(dir);
   const summary = readStoreManifest(dir, nodeEnv, kernels);
@@ -97,10 +106,43 @@ async function runCheck([dir]: readonly string[], flags: Flags, out: Output): Pr
   } finally {
     bar?.done();
   }
-  checkLevels(join(dir, summary.current), summary, report);
+  const levels = summary.state.levels.map((ts, level) => ts.map((t) => ({ name: tableName(level, t.number), smallest: userKeyOf(t.smallest), largest: userKeyOf(t.largest) })));
+  checkLevels(join(dir, summary.current), levels, report);
+  conclude(report, totals, summary.current, out);
+}
+
+/** Exit 1 after the problems reported, or the ok line. */
+function conclude(report: Report, totals: Totals, manifest: string, out: Output): void {
   if (report.problems > 0) throw new CheckFailed(`${count(report.problems, "problem", "problems")} found`);
   const tables = `${count(totals.tables, "table", "tables")} (${count(totals.entries, "entry", "entries")}, ${count(totals.dataBlocks, "data block", "data blocks")}, ${count(totals.bytes, "byte", "bytes")})`;
-  out.push(`ok: ${tables} in ${summary.current}; ${count(totals.logs, "log", "logs")} (${count(totals.writes, "write", "writes")})\n`);
+  out.push(`ok: ${tables} in ${manifest}; ${count(totals.logs, "log", "logs")} (${count(totals.writes, "write", "writes")})\n`);
+}
+
+/** The check of a LevelDB directory: opening it read only checks the manifest, the tables' presence and sizes, and the logs. */
+async function checkLevelDb(dir: string, kernels: Kernels, out: Output): Promise<void> {
+  const db = openLevelDbDirectory(nodeEnv, dir, { kernels });
+  const report = new Report();
+  const totals: Totals = { tables: 0, entries: 0, dataBlocks: 0, bytes: 0, logs: 0, writes: 0 };
+  try {
+    for (const t of db.tables()) {
+      try {
+        await verifyTable(join(dir, t.name), t, kernels, totals);
+      } catch (err) {
+        report.problem(err);
+      }
+    }
+    for (const log of db.logs) {
+      if (log.tornTail !== null) report.note(`${join(dir, log.name)}: a torn last record at offset ${log.tornTail.offset} (${log.tornTail.length} bytes; ${log.tornTail.reason}): LevelDB drops it`);
+      totals.logs++;
+      totals.writes += log.writes;
+    }
+    checkLevels(join(dir, db.manifest), db.levels.map((l) => l.tables), report);
+    const listed = new Set(db.tables().map((t) => t.name));
+    for (const f of readdirSync(dir)) if (/^[0-9]{6,}\.(ldb|sst)$/.test(f) && !listed.has(f)) report.note(`${f} is not in the manifest: LevelDB removes it at its next open`);
+  } finally {
+    db.close();
+  }
+  conclude(report, totals, db.manifest, out);
 }
 
 /** A live node's files change under a check: refuse, as opening would, but without taking the lock. */
@@ -149,6 +191,11 @@ async function checkStoreTable(dir: string, t: ListedTable, names: readonly stri
   }
   const size = statSync(path).size;
   if (size !== t.fileSize) throw new CorruptionError(path, Math.min(size, t.fileSize), `the manifest records ${t.fileSize} bytes, the file has ${size}`);
+  await verifyTable(path, t, kernels, totals);
+}
+
+/** A table's blocks sound (checkTable), and its first and last keys the manifest's. */
+async function verifyTable(path: string, t: Pick<TableMeta, "smallest" | "largest">, kernels: Kernels, totals: Totals): Promise<void> {
   await withTable(path, kernels, (table) => {
     const s = checkTable(table);
     const it = table.iterator();
@@ -188,14 +235,21 @@ function checkLog(path: string, kernels: Kernels, report: Report, totals: Totals
   totals.writes += decoded.batches.reduce((n, b) => n + b.batch.ops.length, 0);
 }
 
-/** Step 3: in levels 1 and deeper, each table's keys all sort before the next table's. */
-function checkLevels(manifestPath: string, summary: ManifestSummary, report: Report): void {
-  summary.state.levels.forEach((tables, level) => {
+/** A table's name and user-key range, as step 3 compares them. */
+interface TableRange {
+  readonly name: string;
+  readonly smallest: Uint8Array;
+  readonly largest: Uint8Array;
+}
+
+/** Step 3: in levels 1 and deeper (each in key order), each table's keys all sort before the next table's. */
+function checkLevels(manifestPath: string, levels: readonly (readonly TableRange[])[], report: Report): void {
+  levels.forEach((tables, level) => {
     if (level === 0) return;
     for (let i = 1; i < tables.length; i++) {
       const [a, b] = [tables[i - 1], tables[i]];
-      if (Buffer.compare(userKeyOf(a.largest), userKeyOf(b.smallest)) < 0) continue;
-      const what = (t: TableFile) => `${tableName(level, t.number)} (${showBytes(userKeyOf(t.smallest))} to ${showBytes(userKeyOf(t.largest))})`;
+      if (Buffer.compare(a.largest, b.smallest) < 0) continue;
+      const what = (t: TableRange) => `${t.name} (${showBytes(t.smallest)} to ${showBytes(t.largest)})`;
       report.problem(new CorruptionError(manifestPath, 0, `level ${level}: ${what(a)} overlaps ${what(b)}; a level below 0 holds disjoint tables`));
     }
   });

@@ -1,6 +1,7 @@
 // `wasm-lsm db get | scan | dump`: the store's live entries (the newest version of each key, not
 // deleted), read through Store.get and Store.iterator as the node reads them: MemTable, level 0,
-// deeper levels, the logs replayed.
+// deeper levels, the logs replayed. On a LevelDB directory, the same lines from LevelDB's files,
+// read only (db-leveldb.ts).
 //
 //   get   {"found": true, "value": V}, or {"found": false, "value": null}: exit 0 either way, as
 //         `sst get` (a missing key is an answer, not a failure; exit 1 means something is wrong)
@@ -9,8 +10,8 @@
 //
 // K and V as db-bytes.ts says (--hex).
 
-import type { Store } from "../lsm/store.js";
 import { bytesOperand, bytesOut, encodingOf, entryLine, type Encoding } from "./db-bytes.js";
+import { holdsLevelDb, withEntrySource, withLevelDb, type EntrySource } from "./db-leveldb.js";
 import { withStore } from "./db-store.js";
 import { KEY_FLAGS, KEY_FLAGS_HELP, PROGRESS_FLAG, PROGRESS_HELP, storeLog } from "./db-flags.js";
 import { progressBar, type ProgressBar } from "./progress.js";
@@ -68,7 +69,7 @@ ${KEY_FLAGS_HELP}`,
 async function runGet([dir, keyText]: readonly string[], flags: Flags, out: Output): Promise<void> {
   const encoding = encodingOf(flags.hex);
   const key = bytesOperand(keyText, encoding, "KEY");
-  const value = await withStore(dir, flags, { log: storeLog(flags, "get") }, async (store) => store.get(key));
+  const value = holdsLevelDb(dir) ? await withLevelDb(dir, flags, async (db) => db.get(key).value) : await withStore(dir, flags, { log: storeLog(flags, "get") }, async (store) => store.get(key));
   out.push(value === null ? '{"found": false, "value": null}\n' : `{"found": true, "value": ${bytesOut(value, encoding)}}\n`);
 }
 
@@ -80,16 +81,16 @@ async function runScan([dir]: readonly string[], flags: Flags, out: Output): Pro
     reverse: flags.reverse === true,
     limit: intFlag(flags, "limit", 0, Number.MAX_SAFE_INTEGER, Infinity),
   };
-  await withStore(dir, flags, { log: storeLog(flags, "scan") }, (store) => printEntries(store, range, encoding, out, null));
+  await withEntrySource(dir, flags, { log: storeLog(flags, "scan") }, (source) => printEntries(source, range, encoding, out, null));
 }
 
 async function runDump([dir]: readonly string[], flags: Flags, out: Output): Promise<void> {
   const encoding = encodingOf(flags.hex);
-  await withStore(dir, flags, { log: storeLog(flags, "dump") }, async (store) => {
+  await withEntrySource(dir, flags, { log: storeLog(flags, "dump") }, async (source) => {
     // not when stdout is a terminal too: the entries would be written over the bar, and show the progress themselves
     const bar = progressBar(flags.progress === true && process.stdout.isTTY !== true, "dump");
     try {
-      await printEntries(store, { reverse: false, limit: Infinity }, encoding, out, bar);
+      await printEntries(source, { reverse: false, limit: Infinity }, encoding, out, bar);
     } finally {
       bar?.done();
     }
@@ -103,8 +104,8 @@ export interface ScanRange {
   readonly limit: number;
 }
 
-async function printEntries(store: Store, range: ScanRange, encoding: Encoding, out: Output, bar: ProgressBar | null): Promise<void> {
-  await walkEntries(store, range, bar, (key, value) => out.push(entryLine(key, value, encoding)), () => out.flush());
+async function printEntries(source: EntrySource, range: ScanRange, encoding: Encoding, out: Output, bar: ProgressBar | null): Promise<void> {
+  await walkEntries(source, range, bar, (key, value) => out.push(entryLine(key, value, encoding)), () => out.flush());
 }
 
 /**
@@ -113,14 +114,14 @@ async function printEntries(store: Store, range: ScanRange, encoding: Encoding, 
  * backpressure). `bar` (forward scans only) is told how far the scan is. Returns the count.
  */
 export async function walkEntries(
-  store: Store,
+  source: EntrySource,
   range: ScanRange,
   bar: ProgressBar | null,
   visit: (key: Uint8Array, value: Uint8Array) => boolean,
   drain: () => Promise<void>,
 ): Promise<number> {
-  const progress = bar === null ? null : new ScanProgress(store.tables());
-  const it = store.iterator({ gte: range.gte, lt: range.lt });
+  const progress = bar === null ? null : new ScanProgress(source.tables());
+  const it = source.iterator({ gte: range.gte, lt: range.lt });
   let n = 0;
   try {
     for (let e = range.reverse ? it.last() : it.first(); e !== null && n < range.limit; e = range.reverse ? it.prev() : it.next()) {

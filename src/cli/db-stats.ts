@@ -19,11 +19,18 @@
 // - The caches are this process's (Store.cacheStats()): a store's caches live in the process that
 //   opened it, so these count the lookups of stats' own scan, not a running node's. hit_rate is
 //   hits / (hits + misses), null before any lookup.
+//
+// On a LevelDB directory (db-leveldb.ts), read only: the level lines without target_bytes, then
+// live_entries, live_bytes, disk_bytes and space_amplification as above, and what the reader
+// found: the manifest, the last sequence, and the logs replayed with their writes. LevelDB keeps
+// no counts of bytes written to read back, so no write amplification; no cache lines either.
 
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pythonJson } from "../node/json.js";
+import type { LevelDbDirectory } from "../lsm/leveldb-directory.js";
 import type { Store } from "../lsm/store.js";
+import { holdsLevelDb, withLevelDb, type EntrySource } from "./db-leveldb.js";
 import { walkEntries } from "./db-read.js";
 import { PROGRESS_FLAG, PROGRESS_HELP, STORE_FLAGS, STORE_FLAGS_HELP, storeLog } from "./db-flags.js";
 import { withStore } from "./db-store.js";
@@ -42,6 +49,10 @@ and bytes_compacted; then the block cache's and the table cache's
 hits, misses and hit_rate. The caches are this command's own, so they count its scan: a running
 node's caches cannot be seen from another process.
 
+On a LevelDB directory, read only: the level lines (without target_bytes), live_entries,
+live_bytes, disk_bytes and space_amplification, then the manifest, the last sequence and the logs
+replayed (LevelDB keeps no write counts to read back).
+
 Options:
 ${PROGRESS_HELP}
 ${STORE_FLAGS_HELP}`,
@@ -53,18 +64,20 @@ ${STORE_FLAGS_HELP}`,
 const ratio = (a: number, b: number): number | null => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
 
 async function runStats([dir]: readonly string[], flags: Flags, out: Output): Promise<void> {
-  const lines = await withStore(dir, flags, { log: storeLog(flags, "stats") }, async (store) => {
-    const live = await liveBytes(store, flags.progress === true);
-    return statsLines(store, live, directoryBytes(dir));
-  });
+  const lines = holdsLevelDb(dir)
+    ? await withLevelDb(dir, flags, async (db) => levelDbLines(db, await liveBytes(db, flags.progress === true), directoryBytes(dir)))
+    : await withStore(dir, flags, { log: storeLog(flags, "stats") }, async (store) => {
+        const live = await liveBytes(store, flags.progress === true);
+        return statsLines(store, live, directoryBytes(dir));
+      });
   for (const line of lines) out.push(`${line}\n`);
 }
 
-async function liveBytes(store: Store, progress: boolean): Promise<{ entries: number; bytes: number }> {
+async function liveBytes(source: EntrySource, progress: boolean): Promise<{ entries: number; bytes: number }> {
   const bar = progressBar(progress, "stats");
   let bytes = 0;
   try {
-    const entries = await walkEntries(store, { reverse: false, limit: Infinity }, bar, (key, value) => {
+    const entries = await walkEntries(source, { reverse: false, limit: Infinity }, bar, (key, value) => {
       bytes += key.length + value.length;
       return false;
     }, async () => {});
@@ -91,6 +104,13 @@ function statsLines(store: Store, live: { entries: number; bytes: number }, disk
   const block = pythonJson({ cache: "block", hits: b.hits, misses: b.misses, hit_rate: ratio(b.hits, b.hits + b.misses), bytes: b.bytes, capacity_bytes: b.capacityBytes });
   const table = pythonJson({ cache: "table", hits: t.hits, misses: t.misses, hit_rate: ratio(t.hits, t.hits + t.misses), open: t.open, capacity: t.capacity });
   return [...levels, cost, block, table];
+}
+
+function levelDbLines(db: LevelDbDirectory, live: { entries: number; bytes: number }, diskBytes: number): string[] {
+  const levels = db.levels.map((l) => pythonJson({ level: l.level, tables: l.tables.length, bytes: l.tables.reduce((n, t) => n + t.size, 0) }));
+  const cost = pythonJson({ live_entries: live.entries, live_bytes: live.bytes, disk_bytes: diskBytes, space_amplification: ratio(diskBytes, live.bytes) });
+  const found = pythonJson({ manifest: db.manifest, last_sequence: db.lastSequence, logs: db.logs.map((l) => ({ name: l.name, bytes: l.size, writes: l.writes, torn_tail_bytes: l.tornTail?.length ?? 0 })) });
+  return [...levels, cost, found];
 }
 
 /** Bytes of every file under dir, subdirectories included. */

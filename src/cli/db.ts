@@ -13,6 +13,9 @@
 //   every command takes --kernels wasm|js (also before `db`: src/cli/global-flags.ts); those that
 //   open the store take --verbose
 //
+// On a LevelDB database directory, get, scan, dump, stats and check read LevelDB's files through
+// the directory reader, writing nothing (db-leveldb.ts); the other commands refuse it.
+//
 // Results go to stdout as JSON lines (as `sst dump` prints them: sst-json.ts, sst-output.ts),
 // messages to stderr, each prefixed "wasm-lsm db CMD: ".
 //
@@ -24,6 +27,7 @@
 //   2  bad usage: unknown command or option, a missing or extra operand, a value out of range, a
 //      --hex operand that is not hex, a key or value past the protocol node's limits
 
+import { NotLevelDbDirectoryError } from "../lsm/leveldb-directory.js";
 import { LockedError } from "../lsm/lock.js";
 import { ManifestWriteError } from "../lsm/manifest.js";
 import { runCommandGroup } from "./command-group.js";
@@ -61,6 +65,9 @@ Commands on a store's directory (as the node keeps it with --data-dir), in the s
   check    verify the manifest, every table's blocks and the logs, reading only
 
 Every command but check opens the store as the node does, taking its lock: stop the node first.
+On a LevelDB database directory (CURRENT beside LevelDB's LOG or NNNNNN.ldb tables), get, scan,
+dump, stats and check read LevelDB's files instead, writing nothing and taking no lock; put,
+delete and compact refuse it.
 Keys and values print as JSON strings when their bytes are UTF-8, else {"hex": "..."}; with --hex
 they are given and printed as hex digits.
 
@@ -77,6 +84,6 @@ export function runDb(args: readonly string[], globals: readonly string[] = []):
 
 /** The one-line message of a failure that ends a command with exit 1, or null for a bug. */
 function dbFailureMessage(err: unknown, dir: string | undefined): string | null {
-  const ours = err instanceof StoreDirError || err instanceof StoreOpenError || err instanceof CheckFailed || err instanceof LockedError || err instanceof ManifestWriteError;
+  const ours = err instanceof StoreDirError || err instanceof StoreOpenError || err instanceof CheckFailed || err instanceof LockedError || err instanceof ManifestWriteError || err instanceof NotLevelDbDirectoryError;
   return ours ? err.message : failureMessage(err, dir);
 }

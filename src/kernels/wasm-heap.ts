@@ -17,6 +17,17 @@ interface Region {
 
 const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
 
+/**
+ * What the heap uses of a WebAssembly.Memory. Declared here rather than naming WebAssembly.Memory:
+ * TypeScript declares the WebAssembly namespace only in its DOM lib, and these types are part of the
+ * package's public declarations, which a Node program compiled without "DOM" must be able to check.
+ */
+export interface LinearMemory {
+  readonly buffer: ArrayBuffer;
+  /** Grows by `pages` pages of 64 KiB; returns the old size in pages. Detaches the old buffer. */
+  grow(pages: number): number;
+}
+
 export class WasmHeap {
   private readonly free: Region[] = [];
   private readonly used = new Map<number, number>();
@@ -26,7 +37,7 @@ export class WasmHeap {
   private u32View: Uint32Array;
 
   constructor(
-    private readonly memory: WebAssembly.Memory,
+    private readonly memory: LinearMemory,
     heapBase: number,
   ) {
     const start = roundUp(heapBase, ALIGN);

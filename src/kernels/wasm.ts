@@ -8,11 +8,11 @@ import {
 } from "./types.js";
 import type { BlockEntry, IndexEntry, KeyOrder, Kernels, LoadedBlock, LoadedFilter, MergedOrder, PackedBytes } from "./types.js";
 import { SnappyFormatError, SnappyStatus, snappyUncompressedLength } from "./snappy.js";
-import { WasmHeap } from "./wasm-heap.js";
+import { WasmHeap, type LinearMemory } from "./wasm-heap.js";
 
 /** The module's exports; every parameter is an i32 (pointers, lengths, counts). */
 export interface KernelExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: LinearMemory;
   heapBase(): number;
   murmur3(ptr: number, len: number, seed: number): number;
   murmur3Batch(bytes: number, offsets: number, count: number, seed: number, out: number): void;
@@ -296,8 +296,11 @@ class WasmBlock implements LoadedBlock {
   }
 }
 
-/** Instantiates the kernels module (it has no imports) from its compiled bytes. */
-export function createWasmKernels(bytes: BufferSource): WasmKernels {
+/**
+ * Instantiates the kernels module (it has no imports) from its compiled bytes. The parameter is
+ * DOM's BufferSource spelled out, so that the declaration checks without the DOM lib (LinearMemory).
+ */
+export function createWasmKernels(bytes: ArrayBuffer | ArrayBufferView<ArrayBuffer>): WasmKernels {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
   return new WasmKernels(instance.exports as unknown as KernelExports);
 }

@@ -1,4 +1,4 @@
-// A compaction's merge off the main thread (issue 8 item 5; README "Speed and memory"): one
+// A compaction's merge off the main thread (issue 8 item 5; README "Database workloads"): one
 // worker_threads Worker per store, kept across compactions, running compaction-task.ts with its own
 // kernels instance over node:fs (compaction-thread.ts). The store keeps everything else: it picks
 // the compaction, numbers the outputs (the worker asks per output), fsyncs the directory, records

@@ -95,3 +95,30 @@ export class LevelIterator implements InternalIterator {
     return v;
   }
 }
+
+/**
+ * The children a merging iterator needs for a version's tables (store.ts, leveldb-directory.ts):
+ * each level-0 table opened now, newest first as `levels[0]` lists them (their ranges overlap),
+ * then one LevelIterator per deeper level that holds tables. `release` gives back the level-0
+ * tables once the iterators are closed; if an open fails, what was opened is given back first.
+ */
+export function versionIterators(levels: readonly (readonly TableMeta[])[], open: (table: TableMeta) => OpenedTable): { iterators: InternalIterator[]; release: () => void } {
+  const released: (() => void)[] = [];
+  const iterators: InternalIterator[] = [];
+  const release = () => {
+    for (const r of released) r();
+  };
+  try {
+    for (const t of levels[0]) {
+      const opened = open(t);
+      released.push(opened.release);
+      iterators.push(opened.iterator);
+    }
+  } catch (err) {
+    for (const it of iterators) it.close();
+    release();
+    throw err;
+  }
+  for (let l = 1; l < levels.length; l++) if (levels[l].length > 0) iterators.push(new LevelIterator(levels[l], open));
+  return { iterators, release };
+}

@@ -15,7 +15,7 @@
 // length drops it from the log (it stays in the MemTable, durable only once flushed). The unsynced
 // appends made in one turn of the event loop go to the OS together, in one write at the end of
 // the turn's synchronous code (a microtask): a writer with many puts in flight pays one system call
-// for all of them, not one each (README "Speed and memory"); one put at a time still gets its own.
+// for all of them, not one each (README "Database workloads"); one put at a time still gets its own.
 
 import type { Kernels } from "../kernels/types.js";
 import type { AppendableFile, Env } from "./env.js";

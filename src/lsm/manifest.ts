@@ -19,20 +19,12 @@ import type { AppendableFile, Env } from "./env.js";
 import { removeQuietly, writeFileAtomic, writeWholeFile } from "./files.js";
 import { ManifestWriter, readManifest, snapshotEdit, type ManifestState } from "./manifest-log.js";
 import type { VersionEdit } from "./version-edit.js";
+import { CURRENT, manifestName, manifestNumberOf, parseCurrent } from "./manifest-name.js";
 
-export const CURRENT = "CURRENT";
+export { CURRENT, manifestName, manifestNumberOf } from "./manifest-name.js";
+
 /** A new manifest is begun once the live one passes this many bytes (RocksDB's max_manifest_file_size is larger; ours keep recovery quick). */
 export const DEFAULT_MANIFEST_ROLL_BYTES = 4 * 1024 * 1024;
-
-export const manifestName = (n: number) => `MANIFEST-${String(n).padStart(6, "0")}`;
-
-/** The number of a manifest's name, or null unless it is exactly manifestName(n). */
-export function manifestNumberOf(name: string): number | null {
-  const m = /^MANIFEST-([0-9]{6,})$/.exec(name);
-  if (m === null) return null;
-  const n = Number(m[1]);
-  return Number.isSafeInteger(n) && manifestName(n) === name ? n : null;
-}
 
 /** An edit that was not recorded; `uncertain`: it may be durable all the same. */
 export class ManifestWriteError extends Error {
@@ -91,10 +83,7 @@ export class Manifest {
     const { env, dir, kernels } = options;
     const currentPath = join(dir, CURRENT);
     if (env.size(currentPath) === null) return null;
-    const text = new TextDecoder().decode(env.readFile(currentPath));
-    const name = text.endsWith("\n") ? text.slice(0, -1) : null;
-    const number = name === null ? null : manifestNumberOf(name);
-    if (name === null || number === null) throw new CorruptionError(currentPath, 0, `CURRENT does not hold a manifest's name and a newline: ${JSON.stringify(text.slice(0, 40))}`);
+    const { name, number } = parseCurrent(env.readFile(currentPath), currentPath);
     const path = join(dir, name);
     if (env.size(path) === null) throw new CorruptionError(path, 0, `CURRENT names ${name}, which is missing`);
     const contents = readManifest(kernels, env.readFile(path), path);

@@ -1,7 +1,7 @@
 // A Bloom filter over a MemTable's user keys, in memory only (RocksDB's
 // memtable_whole_key_filtering): once the tables hold most keys, most gets look up a key the
 // MemTable does not hold, and the filter answers those without the skip list's search of about
-// log2(entries) key compares (README "Speed and memory": the read path). Never written to disk, so
+// log2(entries) key compares (README "Database workloads": the read path). Never written to disk, so
 // its layout is free: a power-of-two bit array, probed K times by double hashing of one murmur3
 // (the delta is the hash rotated by 17 bits, as LevelDB's bloom.cc derives its probes).
 

@@ -36,7 +36,7 @@ import type { Env } from "./env.js";
 import { isNodeEnv, lockDir } from "./env-lock.js";
 import { removeQuietly } from "./files.js";
 import { tableInternalIterator, type InternalIterator } from "./internal-iterator.js";
-import { LevelIterator, type OpenedTable } from "./level-iterator.js";
+import { LevelIterator, versionIterators, type OpenedTable } from "./level-iterator.js";
 import { LogFile } from "./log-file.js";
 import { Manifest, ManifestWriteError } from "./manifest.js";
 import type { ManifestState } from "./manifest-log.js";
@@ -86,7 +86,7 @@ export interface StoreOptions {
    */
   readonly env?: Env;
   /**
-   * Where a compaction's merge runs (README "Speed and memory"): "worker", a worker_threads Worker
+   * Where a compaction's merge runs (README "Database workloads"): "worker", a worker_threads Worker
    * of the store's with its own kernels (compaction-worker.ts), or "main", in SLICE_MS slices
    * between requests. Default DEFAULT_COMPACTION_THREAD; a store on another env than node:fs merges
    * on the main thread (a worker cannot share it).
@@ -178,16 +178,18 @@ const DEFAULT_MAX_OPEN_FILES = 1000;
 /**
  * Background work yields to requests after this long (time-slicer.ts). It gets one slice per turn
  * of the event loop, so a shorter slice starves it under a steady stream of requests (a flush
- * then lags the MemTable, and level 0 fills): 2 ms keeps it ahead (README "Speed and memory").
+ * then lags the MemTable, and level 0 fills): 2 ms keeps it ahead (README "Database workloads").
  */
 const SLICE_MS = 2;
 /**
  * Writes that have kept the event loop from turning for this long wait for one turn (mustWait):
  * a writer whose puts resolve at once (sync: false) would otherwise starve the store's own
  * background work, a flush's slices and a worker's finished compaction, until a full MemTable
- * made it wait for the whole flush at once (README "Speed and memory": put latency).
+ * made it wait for the whole flush at once (README "Database workloads": put latency).
  */
 const WRITES_YIELD_MS = SLICE_MS;
+/** Queued writes issued in one turn after the first of them waited (drainWriteQueue), before the event loop is looked at again. */
+const MAX_WRITE_GROUP = 1024;
 /** A MemTable's filter is at most this big, whatever its threshold. */
 const MAX_MEMTABLE_FILTER_BYTES = 16 * 1024 * 1024;
 /** A failed background flush or compaction is retried after this long, doubled per failure up to the max. */
@@ -421,29 +423,21 @@ export class Store {
     const snapshot = options.snapshot === undefined ? this.appliedSequence : this.snapshotSequence(options.snapshot);
     const version = this.version;
     version.ref();
-    const released: (() => void)[] = [];
-    const children: InternalIterator[] = [this.active.iterator()];
-    if (this.frozen !== null) children.push(this.frozen.iterator());
+    const memtables: InternalIterator[] = [this.active.iterator()];
+    if (this.frozen !== null) memtables.push(this.frozen.iterator());
+    let tables: ReturnType<typeof versionIterators>;
     try {
-      for (const t of version.levels[0]) {
-        const opened = this.openTable(t);
-        released.push(opened.release);
-        children.push(opened.iterator);
-      }
+      tables = versionIterators(version.levels, (t) => this.openTable(t));
     } catch (err) {
-      for (const c of children) c.close();
-      for (const r of released) r();
+      for (const c of memtables) c.close();
       this.releaseVersion(version);
       throw err;
     }
-    for (let l = 1; l < NUM_LEVELS; l++) {
-      if (version.levels[l].length > 0) children.push(new LevelIterator(version.levels[l], (t) => this.openTable(t)));
-    }
     const done = () => {
-      for (const r of released) r();
+      tables.release();
       this.releaseVersion(version);
     };
-    return new StoreIterator(new MergingIterator(children), { snapshot, gte: options.gte, lt: options.lt, reverse: options.reverse ?? false, onClose: done });
+    return new StoreIterator(new MergingIterator([...memtables, ...tables.iterators]), { snapshot, gte: options.gte, lt: options.lt, reverse: options.reverse ?? false, onClose: done });
   }
 
   /** A snapshot of the writes acknowledged so far; reads at it see nothing newer. Release it when done. */
@@ -641,19 +635,30 @@ export class Store {
         first.reject(err as Error);
         continue;
       }
+      // The writes behind the first go with it as one group, as LevelDB's BuildBatchGroup takes
+      // the writers queued behind its leader: the first's wait (a level-0 slowdown, a turn of the
+      // event loop) stands for the group's, so only what would make a write fail or overfill the
+      // MemTables ends the group early, and a group of MAX_WRITE_GROUP looks at the loop again.
+      let grouped = 0;
       do {
         const w = this.writeQueue.shift()!;
         w.resolve(this.writeNow(w.ops, w.deferFlush, w.sync));
-      } while (this.writeQueue.length > 0 && !this.mustWait(this.writeQueue[0].deferFlush));
+        grouped++;
+      } while (this.writeQueue.length > 0 && !this.mustWait(this.writeQueue[0].deferFlush, grouped % MAX_WRITE_GROUP !== 0));
     }
   }
 
-  /** Whether a write must wait for room now (waitForRoom's conditions, checked without waiting). */
-  private mustWait(deferFlush: boolean): boolean {
-    if (this.writesStarveTheLoop()) return true;
+  /**
+   * Whether a write must wait for room now (waitForRoom's conditions, checked without waiting);
+   * `inGroup`: it follows, in the same turn, a write that waited, and needs no wait of its own for
+   * the event loop or level 0's slowdown.
+   */
+  private mustWait(deferFlush: boolean, inGroup = false): boolean {
+    if (!inGroup && this.writesStarveTheLoop()) return true;
     if (this.stalledBy() !== null) return true;
     if (this.flushing !== null && this.frozen !== null && this.active.bytes >= this.memtableBytes && !deferFlush) return true;
-    return this.backgroundCompaction && this.version.levels[0].length >= this.shape.l0Slowdown;
+    const l0 = this.version.levels[0].length;
+    return this.backgroundCompaction && l0 >= (inGroup ? this.shape.l0Stop : this.shape.l0Slowdown);
   }
 
   /**

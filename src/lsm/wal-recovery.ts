@@ -4,45 +4,18 @@
 // which writes are replayed, which damage refuses the start, and what is logged.
 
 import { join } from "node:path";
-import type { Kernels } from "../kernels/types.js";
 import { CorruptionError } from "../sstable/errors.js";
 import type { Env } from "./env.js";
 import { writeFileAtomic, writeWholeFile } from "./files.js";
-import { decodeBatch, readLog, type Batch, type DroppedRange, type WalRecoveryMode } from "./wal.js";
+import type { DecodedLog, LogBatch } from "./log-batches.js";
+import type { Batch, DroppedRange, WalRecoveryMode } from "./wal.js";
+
+export { decodeLog, type DecodedLog, type LogBatch } from "./log-batches.js";
 
 export const DEFAULT_WAL_RECOVERY_MODE: WalRecoveryMode = "tolerate-corrupted-tail-records";
 
 /** Where damaged logs that point-in-time recovery drops are kept: DIR/lost/NAME. */
 export const LOST_DIR = "lost";
-
-export interface LogBatch {
-  readonly offset: number;
-  readonly batch: Batch;
-}
-
-/** A log's records decoded as write batches; a record that is not one is a dropped range too. */
-export interface DecodedLog {
-  readonly file: string;
-  readonly size: number;
-  readonly batches: LogBatch[];
-  /** In file order. */
-  readonly dropped: DroppedRange[];
-  /** Where the valid records end (readLog's `end`). */
-  readonly end: number;
-}
-
-export function decodeLog(kernels: Kernels, file: string, bytes: Uint8Array): DecodedLog {
-  const contents = readLog(kernels, bytes);
-  const batches: LogBatch[] = [];
-  const notBatches: DroppedRange[] = [];
-  for (const { offset, data } of contents.records) {
-    const batch = decodeBatch(data);
-    if (batch !== null) batches.push({ offset, batch });
-    else notBatches.push({ offset, length: data.length, reason: `a log record of ${data.length} bytes that is not a write batch`, torn: false });
-  }
-  const dropped = [...contents.dropped, ...notBatches].sort((a, b) => a.offset - b.offset);
-  return { file, size: bytes.length, batches, dropped, end: contents.end };
-}
 
 /** What recovery keeps of one log. */
 export interface LogVerdict {

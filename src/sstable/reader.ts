@@ -41,6 +41,8 @@ export interface GetResult {
   /** The newest entry for the key is a deletion. */
   readonly deleted: boolean;
   readonly bloomChecked: boolean;
+  /** The Bloom filter said the key is not in the table: no block was looked at. */
+  readonly filteredOut: boolean;
   /** Reads this lookup made from the file (cached blocks are not reads). */
   readonly diskReads: number;
 }
@@ -52,7 +54,7 @@ export interface TableEntry extends ParsedKey {
 
 const DEFAULT_TAIL = 512 * 1024;
 /** A filter negative: no reads, nothing found (shared: the hot absent-key path allocates nothing). */
-const FILTERED_OUT: GetResult = Object.freeze({ found: false, value: null, deleted: false, bloomChecked: true, diskReads: 0 });
+const FILTERED_OUT: GetResult = Object.freeze({ found: false, value: null, deleted: false, bloomChecked: true, filteredOut: true, diskReads: 0 });
 const DEFAULT_CACHE = 8 * 1024 * 1024;
 const utf8 = new TextDecoder();
 
@@ -138,14 +140,14 @@ export class Table {
       if (e === null || !isUserKeyOf(e.key, userKey, this.file.name, handle.offset)) return this.miss(bloomChecked, this.reads - before);
       const deleted = e.key[e.key.length - 8] === ValueKind.DELETION;
       const value = deleted ? null : block.contents.slice(e.valueOffset, e.valueOffset + e.valueLength);
-      return { found: !deleted, value, deleted, bloomChecked, diskReads: this.reads - before };
+      return { found: !deleted, value, deleted, bloomChecked, filteredOut: false, diskReads: this.reads - before };
     } finally {
       this.cache.unpin(pinned);
     }
   }
 
   private miss(bloomChecked: boolean, diskReads: number): GetResult {
-    return { found: false, value: null, deleted: false, bloomChecked, diskReads };
+    return { found: false, value: null, deleted: false, bloomChecked, filteredOut: false, diskReads };
   }
 
   /**

@@ -50,7 +50,9 @@ describe("end of input", () => {
     const files = readdirSync(dir);
     expect(files.filter((f) => f.endsWith(".tmp") || f === "LOCK")).toEqual([]);
     const tables = files.filter((f) => /^L0_\d{3,}\.sst$/.test(f)).sort();
-    expect(tables.length).toBeGreaterThanOrEqual(2); // background flushes (about 9 at this size)
+    // background flushes: about 9 at this size; on a loaded machine the puts, read in one go, can
+    // outrun the first flush and pile into the next MemTable (pipelined puts do not wait for a flush)
+    expect(tables.length).toBeGreaterThanOrEqual(1);
     expect(tables).toEqual(tables.map((_, i) => `L0_${String(i + 1).padStart(3, "0")}.sst`));
 
     // restart: each key is in exactly one place, the recovered MemTable or one table

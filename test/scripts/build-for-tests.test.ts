@@ -101,6 +101,16 @@ describe("the build before npm test", () => {
     expect(pretest(root).calls).toEqual([ASC, TSC]);
   });
 
+  test("a rebuild of dist/ starts from an empty dist/src: a removed source's output does not stay", () => {
+    const root = scratchProject();
+    expect(pretest(root).status).toBe(0);
+    writeFileSync(join(root, "dist", "src", "removed.js"), "");
+    edit(root, "src/cli.ts");
+    expect(pretest(root).calls).toEqual([TSC]);
+    expect(existsSync(join(root, "dist", "src", "removed.js"))).toBe(false);
+    expect(existsSync(join(root, "dist", "src", "cli.js"))).toBe(true);
+  });
+
   test("a failed type-check fails the build and is run again next time", () => {
     const root = scratchProject();
     const failed = pretest(root, { FAIL_tsc: "2" });
