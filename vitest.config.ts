@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // the Chromium tests run alone: `npm run test:browser` (vitest.browser.config.ts)
+    // the Chromium tests run apart: `npm run test:browser` (vitest.browser.config.ts)
     exclude: ["test/browser/**", "**/node_modules/**"],
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -1,39 +1,105 @@
-// The benchmark panel's worker: the kernel workloads of `npm run bench` (bench/workloads.ts, timed
-// by bench/measure.ts: the same code, not a copy) on the wasm kernels and their JS twin, run off the
-// page's thread so the page stays live and shows progress. It posts BenchMessages (bench-protocol.ts).
+// The worker of scripts/bench-browser.mjs: one put and get workload, run in this dedicated worker
+// over WasmLevel on OpfsEnv and over browser-level (IndexedDB, the Level ecosystem's browser store),
+// through the same abstract-level calls, one after the other. The workload is db_bench's fillrandom
+// then readrandom: `n` puts of 16-byte keys in a shuffled order, each awaited before the next (as
+// application code writes), then `n` gets of those keys in another shuffled order, each awaited.
+// Both stores keep their default durability: WasmLevel's writes default to sync: false (handed to
+// the browser's file, not flushed, as classic-level's), browser-level's are IndexedDB transactions
+// with the browser's default durability (no durability hint given). A third run makes every write of
+// ours wait for its flush to disk (sync: true), the strictest setting, on `syncedN` keys. A get that
+// misses fails the run.
 
-import { Dataset } from "../bench/data.js";
-import { runWorkload, type TimingOptions } from "../bench/measure.js";
-import { workloads } from "../bench/workloads.js";
-import type { BenchMessage, BenchRequest } from "./bench-protocol.js";
-import { loadPageKernels } from "./page-kernels.js";
+import { BrowserLevel } from "browser-level";
+import { WasmLevel } from "../src/level/wasm-level.js";
+import { fetchKernels, openOpfsEnv, opfsDirectory } from "./worker-setup.js";
 
-function post(m: BenchMessage): void {
-  self.postMessage(m);
+export interface BenchRequest {
+  readonly n: number;
+  /** Puts and gets of the sync: true run (each put waits for a flush to disk: fewer). */
+  readonly syncedN: number;
+  readonly valueBytes: number;
+  readonly seed: number;
 }
 
-async function run(req: BenchRequest): Promise<void> {
-  const started = performance.now();
-  const { wasm, js } = await loadPageKernels();
-  const all = workloads(new Dataset(req.keys), { crcOps: Math.max(256, Math.round(req.keys / 50)), kernels: [wasm, js] });
-  post({ type: "start", workloads: all.map((w) => w.name) });
-  for (const [i, w] of all.entries()) {
-    let text = "";
-    const timing: TimingOptions = {
-      // the warm-up of `npm run bench -- --quick`: time for V8 to optimise the JS twin's loops
-      runs: req.runs, warmups: 1, warmupMs: 300, maxRunMs: 1000,
-      write: (t) => {
-        text = (text + t).split("\n").filter((l) => l !== "").pop() ?? "";
-        post({ type: "progress", workload: i, text });
-      },
-    };
-    // a turn of the event loop between workloads, so each progress message goes out as it is made
-    await new Promise((r) => setTimeout(r, 0));
-    post({ type: "result", workload: i, measurements: runWorkload(w, timing, () => true) });
+export interface BenchRow {
+  readonly store: string;
+  readonly n: number;
+  readonly putsPerSec: number;
+  readonly getsPerSec: number;
+  readonly putMs: number;
+  readonly getMs: number;
+}
+
+type Db = { put(k: string, v: string): Promise<void>; get(k: string): Promise<string | undefined>; close(): Promise<void> };
+
+const scope = self as unknown as { postMessage(m: { rows: BenchRow[] } | { error: string }): void; onmessage: ((e: MessageEvent<BenchRequest>) => void) | null };
+
+/** A small seeded generator (mulberry32), so both stores get the same orders and values. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled(n: number, next: () => number): string[] {
+  const keys = Array.from({ length: n }, (_, i) => `key${String(i).padStart(13, "0")}`);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [keys[i], keys[j]] = [keys[j], keys[i]];
   }
-  post({ type: "done", ms: performance.now() - started });
+  return keys;
 }
 
-self.onmessage = (ev: MessageEvent<BenchRequest>) => {
-  run(ev.data).catch((err: unknown) => post({ type: "error", message: err instanceof Error ? err.message : String(err) }));
+async function run(store: string, db: Db, r: BenchRequest): Promise<BenchRow> {
+  const next = random(r.seed);
+  const puts = shuffled(r.n, next);
+  const gets = shuffled(r.n, next);
+  const value = (k: string) => k.repeat(Math.ceil(r.valueBytes / k.length)).slice(0, r.valueBytes);
+  let t = performance.now();
+  for (const k of puts) await db.put(k, value(k));
+  const putMs = performance.now() - t;
+  t = performance.now();
+  for (const k of gets) if ((await db.get(k)) !== value(k)) throw new Error(`${store}: get of ${k} did not give its value`);
+  const getMs = performance.now() - t;
+  return { store, n: r.n, putsPerSec: Math.round((r.n / putMs) * 1000), getsPerSec: Math.round((r.n / getMs) * 1000), putMs: Math.round(putMs), getMs: Math.round(getMs) };
+}
+
+/** WasmLevel on OpfsEnv; `sync`: every write waits for its handle.flush() (an fsync), as a sync: true write of classic-level. */
+async function ours(r: BenchRequest, sync: boolean): Promise<BenchRow> {
+  const [kernels, dir] = await Promise.all([fetchKernels(), opfsDirectory("wasm-lsm-bench", { fresh: true })]);
+  const env = await openOpfsEnv(dir);
+  const db = new WasmLevel("db", { env, kernels, sync });
+  try {
+    return await run(`wasm-lsm (WasmLevel over OPFS${sync ? ", sync: true" : ""})`, db, r);
+  } finally {
+    await db.close();
+    await env.close();
+  }
+}
+
+async function indexedDb(r: BenchRequest): Promise<BenchRow> {
+  const name = "wasm-lsm-bench";
+  await new Promise((resolve) => {
+    const req = indexedDB.deleteDatabase(`level-js-${name}`);
+    req.onsuccess = req.onerror = req.onblocked = resolve;
+  });
+  const db = new BrowserLevel<string, string>(name);
+  try {
+    return await run("browser-level (IndexedDB)", db, r);
+  } finally {
+    await db.close();
+  }
+}
+
+scope.onmessage = (e) => {
+  const r = e.data;
+  (async () => ({ rows: [await ours(r, false), await indexedDb(r), await ours({ ...r, n: r.syncedN }, true)] }))().then(
+    (m) => scope.postMessage(m),
+    (err: Error) => scope.postMessage({ error: String(err.stack ?? err) }),
+  );
 };

@@ -1,9 +1,9 @@
-// The benchmark panel: starts the worker (bench-worker.ts), shows its progress, then the results as
+// The benchmark panel: starts the worker (kernel-bench-worker.ts), shows its progress, then the results as
 // a table (wasm and JS ns per op, their ratio) and an SVG bar chart, each workload's two bars drawn
 // against the slower of the two.
 
 import type { Measurement } from "../bench/measure.js";
-import type { BenchMessage, BenchRequest } from "./bench-protocol.js";
+import type { BenchMessage, BenchRequest } from "./kernel-bench-protocol.js";
 import { byId, el, hideError, showError, svg } from "./dom.js";
 
 interface Row {
@@ -41,7 +41,7 @@ export class BenchPanel {
     progress.value = 0;
     status.textContent = "loading the kernels and making the data set…";
     let names: readonly string[] = [];
-    const worker = (this.worker = new Worker(new URL("./bench-worker.js", import.meta.url), { type: "module" }));
+    const worker = (this.worker = new Worker(new URL("./kernel-bench-worker.js", import.meta.url), { type: "module" }));
     const finish = (state: string) => {
       panel.dataset.state = state;
       button.disabled = false;

@@ -5,12 +5,23 @@
 // RangeError that names the option and what it may be, before anything touches the directory.
 
 import { loadKernels, type KernelsName } from "../kernels/node.js";
+import type { Kernels } from "../kernels/types.js";
+import type { Env } from "../lsm/env.js";
 import type { StoreOptions } from "../lsm/store.js";
 import { WAL_RECOVERY_MODES, type WalRecoveryMode } from "../lsm/wal.js";
 
 export interface WasmLevelStoreOptions {
-  /** The hot paths in WebAssembly ("wasm", the default) or in their pure-TypeScript twins ("js"). */
-  readonly kernels?: KernelsName;
+  /**
+   * The hot paths in WebAssembly ("wasm", the default) or in their pure-TypeScript twins ("js"), or
+   * kernels made by the caller: a browser, which has no build/kernels.wasm on disk, gives
+   * createWasmKernels over the bytes it fetched.
+   */
+  readonly kernels?: KernelsName | Kernels;
+  /**
+   * The file system the store is on (default node:fs): OpfsEnv in a browser's worker
+   * (src/io/opfs-env.ts). On any other than node:fs, compactions merge on this thread.
+   */
+  readonly env?: Env;
   /** Bytes of data blocks cached, one cache for every table (classic-level's cacheSize; default 8 MiB). */
   readonly cacheSize?: number;
   /** The MemTable's flush threshold (classic-level's writeBufferSize; default 4 MiB). */
@@ -56,14 +67,36 @@ const LIMITS = {
 
 /** The settings for these options; throws TypeError or RangeError for a value they cannot be. */
 export function levelSettings(options: WasmLevelStoreOptions): LevelSettings {
-  const kernels = oneOf("kernels", options.kernels, ["wasm", "js"] as const) ?? "wasm";
+  const { kernels, ...checked } = checkedOptions(options);
+  return { ...checked, store: { ...checked.store, kernels: typeof kernels === "string" ? loadKernels(kernels) : kernels } };
+}
+
+/**
+ * The checks of levelSettings, without loading the kernels (the wasm module is loaded at the
+ * open, not when the database is made: in a browser only the caller can load it).
+ */
+export function checkLevelOptions(options: WasmLevelStoreOptions): { readonly sync: boolean } {
+  return { sync: checkedOptions(options).sync };
+}
+
+/** The options checked, the kernels not yet loaded. */
+interface CheckedOptions {
+  readonly kernels: KernelsName | Kernels;
+  readonly store: Omit<StoreOptions, "dir" | "kernels">;
+  readonly sync: boolean;
+}
+
+function checkedOptions(options: WasmLevelStoreOptions): CheckedOptions {
+  const kernels = isKernels(options.kernels) ? options.kernels : (oneOf("kernels", options.kernels, ["wasm", "js"] as const) ?? "wasm");
+  if (options.env !== undefined && !isEnv(options.env)) throw new TypeError(`env must be an Env (src/lsm/env.ts), got ${describe(options.env)}`);
   if (options.compression === true) throw new RangeError("compression: true is not supported: tables are written uncompressed (Snappy tables of LevelDB are read); pass compression: false or leave it out");
   if (options.compression !== undefined && typeof options.compression !== "boolean") throw new TypeError(`compression must be a boolean, got ${describe(options.compression)}`);
   if (options.log !== undefined && typeof options.log !== "function") throw new TypeError(`log must be a function, got ${describe(options.log)}`);
   const maxFileSize = integer("maxFileSize", options.maxFileSize);
   return {
+    kernels,
     store: {
-      kernels: loadKernels(kernels),
+      env: options.env,
       blockCacheBytes: integer("cacheSize", options.cacheSize),
       memtableBytes: integer("writeBufferSize", options.writeBufferSize),
       blockSize: integer("blockSize", options.blockSize),
@@ -98,6 +131,9 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
   if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
   throw new RangeError(`${name} must be ${allowed.map((a) => JSON.stringify(a)).join(" or ")}, got ${describe(value)}`);
 }
+
+const isKernels = (value: unknown): value is Kernels => typeof value === "object" && value !== null && typeof (value as Kernels).buildBlocks === "function";
+const isEnv = (value: unknown): value is Env => typeof value === "object" && value !== null && typeof (value as Env).openRead === "function" && typeof (value as Env).syncDir === "function";
 
 function describe(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : typeof value === "function" ? "a function" : String(value);

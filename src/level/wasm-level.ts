@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { AbstractLevel, type AbstractBatchOperation, type AbstractChainedBatch, type AbstractBatchOptions, type AbstractDatabaseOptions, type AbstractDelOptions, type AbstractPutOptions } from "abstract-level";
 import ModuleError from "module-error";
 import { nodeEnv } from "../io/node-env.js";
+import type { Env } from "../lsm/env.js";
 import { LEGACY_MANIFEST } from "../lsm/legacy-manifest.js";
 import { CURRENT } from "../lsm/manifest.js";
 import { Store, type WriteOp } from "../lsm/store.js";
@@ -20,7 +21,7 @@ import { WasmChainedBatch } from "./chained-batch.js";
 import { Cursor } from "./cursor.js";
 import { levelError, translated } from "./errors.js";
 import { WasmIterator, WasmKeyIterator, WasmValueIterator, type PrivateIteratorOptions } from "./iterators.js";
-import { levelSettings, writeSync, type WasmLevelStoreOptions } from "./options.js";
+import { checkLevelOptions, levelSettings, writeSync, type WasmLevelStoreOptions } from "./options.js";
 import { storeRange, type RangeOptions } from "./range.js";
 import { WasmSnapshot } from "./snapshot.js";
 
@@ -85,7 +86,7 @@ export class WasmLevel<KDefault = string, VDefault = string> extends AbstractLev
   /** A database in the directory `location` (made on open unless createIfMissing is false). */
   constructor(location: string, options?: WasmLevelOptions<KDefault, VDefault>) {
     if (typeof location !== "string" || location === "") throw new TypeError("The first argument 'location' must be a non-empty string");
-    const settings = levelSettings(options ?? {}); // a bad option throws here, not at the open
+    const settings = checkLevelOptions(options ?? {}); // a bad option throws here, not at the open
     super(MANIFEST, options);
     this.#location = location;
     this.#syncByDefault = settings.sync;
@@ -99,7 +100,7 @@ export class WasmLevel<KDefault = string, VDefault = string> extends AbstractLev
 
   async _open(options: OpenOptions): Promise<void> {
     const settings = levelSettings(options);
-    const exists = translated(() => holdsStore(this.#location));
+    const exists = translated(() => holdsStore(settings.store.env ?? nodeEnv, this.#location));
     // the texts classic-level gives (LevelDB's), which abstract-level's suite checks
     if (!exists && !options.createIfMissing) throw new Error(`${this.#location}: does not exist (createIfMissing is false)`);
     if (exists && options.errorIfExists) throw new Error(`${this.#location}: exists (errorIfExists is true)`);
@@ -275,6 +276,6 @@ export interface WasmLevel<KDefault, VDefault> {
 }
 
 /** Whether dir holds a store: its CURRENT (the manifest pointer), or the JSON MANIFEST of a 0.1 store. */
-function holdsStore(dir: string): boolean {
-  return nodeEnv.size(join(dir, CURRENT)) !== null || nodeEnv.size(join(dir, LEGACY_MANIFEST)) !== null;
+function holdsStore(env: Env, dir: string): boolean {
+  return env.size(join(dir, CURRENT)) !== null || env.size(join(dir, LEGACY_MANIFEST)) !== null;
 }

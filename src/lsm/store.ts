@@ -188,6 +188,8 @@ const SLICE_MS = 2;
  * made it wait for the whole flush at once (README "Database workloads": put latency).
  */
 const WRITES_YIELD_MS = SLICE_MS;
+/** ...and have numbered at least this many. */
+const WRITES_YIELD_MIN = 32;
 /** Queued writes issued in one turn after the first of them waited (drainWriteQueue), before the event loop is looked at again. */
 const MAX_WRITE_GROUP = 1024;
 /** A MemTable's filter is at most this big, whatever its threshold. */
@@ -264,6 +266,8 @@ export class Store {
   private flushRetries = 0;
   /** When writes asked for a turn of the event loop that has not come yet (-1: none asked); writesStarveTheLoop. */
   private turnAskedAt = -1;
+  /** Writes that asked since turnAskedAt (writesStarveTheLoop). */
+  private writesWithoutTurn = 0;
   private compactionScheduled = false;
   /** The last background compaction's failure, until one succeeds. */
   private compactionFailure: Error | null = null;
@@ -719,10 +723,13 @@ export class Store {
     const now = performance.now();
     if (this.turnAskedAt < 0) {
       this.turnAskedAt = now;
+      this.writesWithoutTurn = 0;
       setImmediate(() => (this.turnAskedAt = -1));
       return false;
     }
-    return now - this.turnAskedAt > WRITES_YIELD_MS;
+    // a few writes made in one go are not a writer starving the loop, however long a busy machine
+    // took over them: without the count, whether they wait would depend on the machine's load
+    return ++this.writesWithoutTurn >= WRITES_YIELD_MIN && now - this.turnAskedAt > WRITES_YIELD_MS;
   }
 
   /** Logs and applies a write that may go now. */

@@ -7,6 +7,8 @@ import type { Env } from "../../src/lsm/env.js";
 import { FaultEnv } from "../../src/io/fault-env.js";
 import { MemoryEnv } from "../../src/io/memory-env.js";
 import { NodeEnv } from "../../src/io/node-env.js";
+import { OpfsEnv } from "../../src/io/opfs-env.js";
+import { FakeOpfsDirectory } from "../support/fake-opfs.js";
 import { tempDirs } from "../support/temp-dirs.js";
 
 const freshDir = tempDirs("wasm-lsm-env-test");
@@ -26,15 +28,16 @@ const memoryRoot = (env: MemoryEnv) => {
   return "/db";
 };
 
-const implementations: [string, () => { env: Env; dir: string }][] = [
+const implementations: [string, () => { env: Env; dir: string } | Promise<{ env: Env; dir: string }>][] = [
   ["node", () => ({ env: new NodeEnv(), dir: freshDir() })],
   ["memory", () => { const env = new MemoryEnv(); return { env, dir: memoryRoot(env) }; }],
   ["fault (disarmed) over memory", () => { const inner = new MemoryEnv(); return { env: new FaultEnv(inner), dir: memoryRoot(inner) }; }],
+  ["opfs (over a fake OPFS directory)", async () => { const env = await OpfsEnv.open(new FakeOpfsDirectory()); env.mkdir("/db"); return { env, dir: "/db" }; }],
 ];
 
 describe.each(implementations)("the Env contract: %s", (_name, make) => {
-  test("create, append, size, read, list", () => {
-    const { env, dir } = make();
+  test("create, append, size, read, list", async () => {
+    const { env, dir } = await make();
     const f = env.create(join(dir, "a.log"), { exclusive: true });
     f.append(bytes("hello "));
     f.append(bytes("world"));
@@ -52,8 +55,8 @@ describe.each(implementations)("the Env contract: %s", (_name, make) => {
     expect(codeOf(() => env.readFile(join(dir, "missing")))).toBe("ENOENT");
   });
 
-  test("exclusive create refuses an existing file; a plain create empties it", () => {
-    const { env, dir } = make();
+  test("exclusive create refuses an existing file; a plain create empties it", async () => {
+    const { env, dir } = await make();
     const path = join(dir, "x");
     const old = env.create(path);
     old.append(bytes("old"));
@@ -64,8 +67,8 @@ describe.each(implementations)("the Env contract: %s", (_name, make) => {
     expect(env.size(path)).toBe(0);
   });
 
-  test("reopen cuts to the bytes kept and appends after them; truncate cuts", () => {
-    const { env, dir } = make();
+  test("reopen cuts to the bytes kept and appends after them; truncate cuts", async () => {
+    const { env, dir } = await make();
     const path = join(dir, "000001.log");
     const f = env.create(path);
     f.append(bytes("0123456789"));
@@ -80,8 +83,8 @@ describe.each(implementations)("the Env contract: %s", (_name, make) => {
     expect(text(env.readFile(path))).toBe("0123aZ");
   });
 
-  test("rename replaces; remove of a missing file is no error; mkdir makes parents", () => {
-    const { env, dir } = make();
+  test("rename replaces; remove of a missing file is no error; mkdir makes parents", async () => {
+    const { env, dir } = await make();
     const write = (name: string, data: string) => {
       const f = env.create(join(dir, name));
       f.append(bytes(data));

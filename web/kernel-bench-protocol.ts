@@ -1,4 +1,4 @@
-// The messages between the benchmark panel (inspector-bench.ts) and its worker (bench-worker.ts).
+// The messages between the benchmark panel (inspector-bench.ts) and its worker (kernel-bench-worker.ts).
 
 import type { Measurement } from "../bench/measure.js";
 
