@@ -8,7 +8,7 @@
 // Paths are plain strings joined with "/"; a file's directory is everything before its last "/".
 
 import type { RandomAccessFile } from "../sstable/file.js";
-import { type AppendableFile, type Env, fsError } from "../lsm/env.js";
+import { type AppendableFile, type Env, fsError, syncAndReportLater } from "../lsm/env.js";
 
 /** One file's contents: what it holds now, and what it held at its last sync. */
 class Inode {
@@ -174,13 +174,7 @@ class MemoryAppendable implements AppendableFile {
   }
 
   syncInBackground(done: (err: Error | null) => void): void {
-    try {
-      this.sync();
-    } catch (err) {
-      queueMicrotask(() => done(err as Error));
-      return;
-    }
-    queueMicrotask(() => done(null));
+    syncAndReportLater(this, done);
   }
 
   close(): void {

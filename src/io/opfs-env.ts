@@ -33,7 +33,7 @@
 // One handle per pool file stays open, so a store's files count against the browser's open files
 // per renderer (a few thousand): ample for a store of a few GiB in 2 MiB tables.
 
-import { type AppendableFile, type Env, fsError } from "../lsm/env.js";
+import { type AppendableFile, type Env, fsError, syncAndReportLater } from "../lsm/env.js";
 import type { RandomAccessFile } from "../sstable/file.js";
 import { DATA_OFFSET, encodeHeader, EntryKind, HEADER_BYTES, MAX_PATH_BYTES, newestHeader, pathBytes, type PoolHeader } from "./opfs-header.js";
 import type { OpfsAccessHandle, OpfsDirectory } from "./opfs-types.js";
@@ -434,13 +434,7 @@ class OpfsAppendableFile implements AppendableFile {
 
   /** sync() at once (a sync access handle's flush blocks this thread anyway), reported after this turn. */
   syncInBackground(done: (err: Error | null) => void): void {
-    try {
-      this.sync();
-    } catch (err) {
-      queueMicrotask(() => done(err as Error));
-      return;
-    }
-    queueMicrotask(() => done(null));
+    syncAndReportLater(this, done);
   }
 
   /** Hands what is buffered to the handle and lets the file go, even when that write fails. */

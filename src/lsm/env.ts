@@ -60,3 +60,17 @@ export interface Env {
 export function fsError(code: string, message: string): Error & { code: string } {
   return Object.assign(new Error(`${code}: ${message}`), { code });
 }
+
+/**
+ * syncInBackground() for a file whose sync() runs on the caller's thread anyway (in memory, OPFS):
+ * syncs now, and reports after this turn, as a background sync would.
+ */
+export function syncAndReportLater(file: { sync(): void }, done: (err: Error | null) => void): void {
+  let result: Error | null = null;
+  try {
+    file.sync();
+  } catch (err) {
+    result = err as Error;
+  }
+  queueMicrotask(() => done(result));
+}

@@ -2,9 +2,9 @@
 // the rules the env and its Node tests' fake assume, as the browser keeps them.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { chromiumAvailable, guardedPage, launchChromium } from "./chromium.js";
+import { chromiumAvailable } from "./chromium.js";
 import type { EnvReport } from "./opfs-env-worker.js";
-import { serveStoreBundles, type Served } from "./store-server.js";
+import { serveStoreBundles, type Served, workerReport } from "./store-server.js";
 
 let served: Served;
 beforeAll(async () => {
@@ -14,31 +14,17 @@ afterAll(() => served?.stop());
 
 describe.skipIf(!chromiumAvailable())("OpfsEnv on Chromium's OPFS", () => {
   test("one env per directory (EBUSY), renames, removes and appends kept across envs, a removed file readable while open", async () => {
-    const browser = await launchChromium();
-    try {
-      const { page, foreign } = await guardedPage(browser, served.url);
-      await page.goto(`${served.url}dist/web/test/index.html`);
-      const report = await page.evaluate(
-        () =>
-          new Promise<EnvReport>((resolve) => {
-            const worker = new Worker("/dist/web/test/opfs-env-worker.js", { type: "module" });
-            worker.onmessage = (e) => resolve(e.data);
-            worker.onerror = (e) => resolve({ error: `worker error: ${e.message}` });
-          }),
-      );
-      if ("error" in report) throw new Error(report.error);
-      expect(report.checks).toEqual({
-        secondEnv: "EBUSY",
-        removedButOpen: "3456",
-        freedOnClose: 1,
-        listAfterReopen: ["000001.log", "CURRENT"],
-        current: "MANIFEST-000002\n",
-        log: "record one;record two;",
-        opfsNames: true,
-      });
-      expect(foreign).toEqual([]);
-    } finally {
-      await browser.close();
-    }
+    const { report, foreign } = await workerReport<EnvReport>(served, "opfs-env-worker");
+    if ("error" in report) throw new Error(report.error);
+    expect(report.checks).toEqual({
+      secondEnv: "EBUSY",
+      removedButOpen: "3456",
+      freedOnClose: 1,
+      listAfterReopen: ["000001.log", "CURRENT"],
+      current: "MANIFEST-000002\n",
+      log: "record one;record two;",
+      opfsNames: true,
+    });
+    expect(foreign).toEqual([]);
   });
 });

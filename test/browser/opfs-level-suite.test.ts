@@ -5,9 +5,9 @@
 // wasm run counts (README "The database (abstract-level)": 2,569 and 2,563), give or take a few.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { chromiumAvailable, guardedPage, launchChromium } from "./chromium.js";
+import { chromiumAvailable } from "./chromium.js";
 import type { SuiteReport } from "./level-suite-worker.js";
-import { serveStoreBundles, type Served } from "./store-server.js";
+import { serveStoreBundles, type Served, workerReport } from "./store-server.js";
 
 let served: Served;
 beforeAll(async () => {
@@ -17,29 +17,15 @@ afterAll(() => served?.stop());
 
 describe.skipIf(!chromiumAvailable())("abstract-level's suite in Chromium over OPFS", () => {
   test("every assertion passes, in both passes (database, sublevel)", async () => {
-    const browser = await launchChromium();
-    try {
-      const { page, foreign } = await guardedPage(browser, served.url);
-      await page.goto(`${served.url}dist/web/test/index.html`);
-      const report = await page.evaluate(
-        () =>
-          new Promise<SuiteReport | { error: string }>((resolve) => {
-            const worker = new Worker("/dist/web/test/level-suite-worker.js", { type: "module" });
-            worker.onmessage = (e) => resolve(e.data);
-            worker.onerror = (e) => resolve({ error: `worker error: ${e.message}` });
-          }),
-      );
-      if ("error" in report) throw new Error(report.error);
-      const total = report.runs.reduce((n, r) => n + r.passed + r.failed + r.skipped, 0);
-      console.log(`abstract-level suite in Chromium over OPFS: ${report.runs.map((r) => `${r.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`).join("; ")}; ${total} assertions, ${report.databases} databases`);
-      expect(report.failures).toEqual([]);
-      expect(report.runs.map((r) => r.name)).toEqual(["database", "sublevel"]);
-      // Node's wasm run of the same suite: 2,569 and 2,563 (a new abstract-level moves both)
-      const NODE = [2569, 2563];
-      report.runs.forEach((r, i) => expect(Math.abs(r.passed - NODE[i])).toBeLessThanOrEqual(10));
-      expect(foreign).toEqual([]);
-    } finally {
-      await browser.close();
-    }
+    const { report, foreign } = await workerReport<SuiteReport>(served, "level-suite-worker");
+    if ("error" in report) throw new Error(report.error);
+    const total = report.runs.reduce((n, r) => n + r.passed + r.failed + r.skipped, 0);
+    console.log(`abstract-level suite in Chromium over OPFS: ${report.runs.map((r) => `${r.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`).join("; ")}; ${total} assertions, ${report.databases} databases`);
+    expect(report.failures).toEqual([]);
+    expect(report.runs.map((r) => r.name)).toEqual(["database", "sublevel"]);
+    // Node's wasm run of the same suite: 2,569 and 2,563 (a new abstract-level moves both)
+    const NODE = [2569, 2563];
+    report.runs.forEach((r, i) => expect(Math.abs(r.passed - NODE[i])).toBeLessThanOrEqual(10));
+    expect(foreign).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { guardedPage, launchChromium } from "./chromium.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -26,4 +27,29 @@ export async function serveStoreBundles(): Promise<Served> {
     server.on("exit", (code) => reject(new Error(`web/server.mjs exited (${code}) before it listened`)));
   });
   return { url, stop: () => server.kill() };
+}
+
+/**
+ * Runs a test worker's bundle (dist/web/test/NAME.js) in a fresh Chromium on the test page and
+ * returns the first message it posts (a worker error becomes `{ error }`), with the requests the
+ * page made to any other host.
+ */
+export async function workerReport<T extends object>(served: Served, name: string): Promise<{ report: T | { error: string }; foreign: string[] }> {
+  const browser = await launchChromium();
+  try {
+    const { page, foreign } = await guardedPage(browser, served.url);
+    await page.goto(`${served.url}dist/web/test/index.html`);
+    const report = await page.evaluate(
+      (url) =>
+        new Promise<T | { error: string }>((resolve) => {
+          const worker = new Worker(url, { type: "module" });
+          worker.onmessage = (e) => resolve(e.data);
+          worker.onerror = (e) => resolve({ error: `worker error: ${e.message}` });
+        }),
+      `/dist/web/test/${name}.js`,
+    );
+    return { report, foreign };
+  } finally {
+    await browser.close();
+  }
 }

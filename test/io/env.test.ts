@@ -10,18 +10,11 @@ import { NodeEnv } from "../../src/io/node-env.js";
 import { OpfsEnv } from "../../src/io/opfs-env.js";
 import { FakeOpfsDirectory } from "../support/fake-opfs.js";
 import { tempDirs } from "../support/temp-dirs.js";
+import { codeOf } from "../support/rejection.js";
 
 const freshDir = tempDirs("wasm-lsm-env-test");
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return "no error";
-};
 
 const memoryRoot = (env: MemoryEnv) => {
   env.mkdir("/db");

@@ -9,16 +9,9 @@ import { WasmLevel } from "../../src/level/wasm-level.js";
 import { Store } from "../../src/lsm/store.js";
 import { FakeOpfsDirectory } from "../support/fake-opfs.js";
 import { wasm as kernels, utf8 } from "../kernels/kernels.js";
+import { codeOf } from "../support/rejection.js";
 
 const text = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return "no error";
-};
 
 function writeFile(env: OpfsEnv, path: string, data: string, sync = true): void {
   const f = env.create(path);

@@ -11,3 +11,13 @@ export async function errorOf(p: Promise<unknown>): Promise<CodedError> {
   }
   throw new Error("expected a rejection");
 }
+
+/** The `code` of the error a call throws, or "no error". */
+export function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (err) {
+    return (err as CodedError).code;
+  }
+  return "no error";
+}
