@@ -7,7 +7,7 @@
 //
 //   npm run build && npm run bench -- [--quick] [--json FILE] [--only NAME,..|db] [--impls IMPL,..]
 //                                     [--runs N] [--keys N] [--table-n N,..] [--db-n N] [--db-window N] [--db-sync]
-//                                     [--level-n N]
+//                                     [--level-n N] [--level-rounds N]
 
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -34,7 +34,8 @@ const USAGE = `usage: npm run bench -- [options]
   --db-n N           entries in the database workloads (default 1000000, quick 100000); --only db runs them alone
   --db-window N      puts and deletes in flight at once on the Node engines (default 256)
   --db-sync          sync=true writes on every engine (each write fsynced before it counts; ours share fsyncs)
-  --level-n N        keys in the level workloads (default 100000, quick 10000); --only level runs them alone`;
+  --level-n N        keys in the level workloads (default 100000, quick 10000); --only level runs them alone
+  --level-rounds N   every level engine N times in turn, each figure from the median round (default 1)`;
 
 interface Config {
   readonly keys: number;
@@ -90,6 +91,7 @@ function parse() {
       "db-window": { type: "string" },
       "db-sync": { type: "boolean", default: false },
       "level-n": { type: "string" },
+      "level-rounds": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -225,7 +227,7 @@ async function main(): Promise<void> {
   rows.push(...nodeRows.map((r) => nodeRow(r, nodeRows)));
   const dbOptions = { n: config.dbN, reads: config.dbN, window: config.dbWindow, sync: args["db-sync"] };
   const db = await runDbWorkloads(selected.db, { ...dbOptions, write, include: (impl, kind) => include({ impl, kind }) });
-  const levelOptions = { n: config.levelN, syncOps: Math.min(1000, Math.max(20, Math.floor(config.levelN / 100))), reads: config.levelN, passes: 3 };
+  const levelOptions = { n: config.levelN, syncOps: Math.min(1000, Math.max(20, Math.floor(config.levelN / 100))), reads: config.levelN, passes: 3, rounds: positiveInt(args["level-rounds"], "level-rounds", 1) };
   const level = await runLevelWorkloads(selected.level, { ...levelOptions, write, include: (impl, kind) => include({ impl, kind }) });
   write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const m = machine();
