@@ -19,8 +19,9 @@
 //
 //   {"step":"get","ops":..,"ns":..,"lat_p50_ns":..,"lat_p99_ns":..,"found":..,"sum":..}
 //
-// ns is the wall time of the whole step (ops/s = ops / ns); the latencies are of each call alone
-// (a batch for batch, a nextv call for nextv, whose ops are the entries read).
+// ns is the wall time of the whole step (ops/s = ops / ns), cpu_ns the CPU time of the process in
+// it (less moved by other processes on a shared machine than the wall time); the latencies are of
+// each call alone (a batch for batch, a nextv call for nextv, whose ops are the entries read).
 
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dbKey, dbValue, firstWord, order, readTarget, SALT, type Found } from "./db-data.js";
@@ -137,6 +138,14 @@ async function nextvs(db: BytesLevel, passes: number): Promise<Fields> {
   return { ops: r.found, ns: since(t0), calls: lat.length, found: r.found, sum: r.sum, ...latency(Float64Array.from(lat)) };
 }
 
+/** The step's fields, with the CPU time the process spent in it (every thread: classic-level's pool, our worker). */
+async function timed(step: () => Promise<Fields>): Promise<Fields> {
+  const before = process.cpuUsage();
+  const fields = await step();
+  const cpu = process.cpuUsage(before);
+  return { ...fields, cpu_ns: (cpu.user + cpu.system) * 1000 };
+}
+
 async function run(a: LevelChildArgs, emit: (step: string, f: Fields) => void): Promise<void> {
   rmSync(a.dir, { recursive: true, force: true });
   mkdirSync(a.dir, { recursive: true });
@@ -144,16 +153,16 @@ async function run(a: LevelChildArgs, emit: (step: string, f: Fields) => void): 
   const on = (s: string) => a.steps.includes(s);
   try {
     const keys = order(a.n, SALT.fillrandom);
-    emit("put", await puts(db, keys, a.n, false));
-    if (on("put-sync")) emit("put-sync", await puts(db, keys, Math.min(a.syncOps, a.n), true));
-    emit("batch", await batches(db, a.n));
+    emit("put", await timed(() => puts(db, keys, a.n, false)));
+    if (on("put-sync")) emit("put-sync", await timed(() => puts(db, keys, Math.min(a.syncOps, a.n), true)));
+    emit("batch", await timed(() => batches(db, a.n)));
     emit("settle", await settle());
-    if (on("get")) emit("get", await gets(db, a, true, false));
-    if (on("get-missing")) emit("get-missing", await gets(db, a, false, false));
+    if (on("get")) emit("get", await timed(() => gets(db, a, true, false)));
+    if (on("get-missing")) emit("get-missing", await timed(() => gets(db, a, false, false)));
     // level-supports' typings predate getSync; the manifest has it
     const hasGetSync = (db.supports as { readonly getSync?: boolean }).getSync === true;
-    if (on("get-sync")) emit("get-sync", hasGetSync ? await gets(db, a, true, true) : { skipped: "no getSync (db.supports.getSync is false)" });
-    if (on("nextv")) emit("nextv", await nextvs(db, a.passes));
+    if (on("get-sync")) emit("get-sync", hasGetSync ? await timed(() => gets(db, a, true, true)) : { skipped: "no getSync (db.supports.getSync is false)" });
+    if (on("nextv")) emit("nextv", await timed(() => nextvs(db, a.passes)));
   } finally {
     await db.close();
     rmSync(a.dir, { recursive: true, force: true });

@@ -44,6 +44,8 @@ export interface LevelRow extends Measurement {
   /** Latency of one call (batch: a batch of 100; nextv: a nextv(1000) call), µs. */
   readonly p50_us: number;
   readonly p99_us: number;
+  /** CPU time of the engine's process per op (every thread), µs: the step's, over its ops. */
+  readonly cpu_us_per_op: number;
   /** This engine's ops/s over classic-level's and over memory-level's in this run (above 1: faster). */
   readonly over_classic_level?: number;
   readonly over_memory_level?: number;
@@ -112,6 +114,7 @@ function row(impl: LevelEngineName, w: string, line: Line, o: LevelOptions): Lev
     workload: w, impl, kind: KIND[impl], n: o.n,
     ns_per_op: ns / ops, min_ns_per_op: ns / ops, ops, runs: 1, checksum: Number(line.sum ?? 0), note: "",
     ops_per_s: ops / (ns / 1e9), ops_per_s_rounds: [ops / (ns / 1e9)], p50_us: Number(line.lat_p50_ns) / 1e3, p99_us: Number(line.lat_p99_ns) / 1e3,
+    cpu_us_per_op: Number(line.cpu_ns) / 1e3 / ops,
     ...(line.found === undefined ? {} : { found: Number(line.found) }),
     ...(line.calls === undefined ? {} : { calls: Number(line.calls) }),
   };
@@ -222,14 +225,14 @@ function unitOf(w: string, o: Pick<LevelOptions, "n" | "syncOps" | "reads" | "pa
 
 /** One block per workload: engine, ops/s, p50/p99 µs, the ratios to classic-level and memory-level; n/a and failures as notes. */
 export function levelTable(rows: readonly LevelRow[], skipped: readonly LevelSkip[], o: Pick<LevelOptions, "n" | "syncOps" | "reads" | "passes">): string {
-  const head = ["engine", "ops/s", "p50 µs", "p99 µs", "x classic-level", "x memory-level", "notes"];
+  const head = ["engine", "ops/s", "p50 µs", "p99 µs", "cpu µs/op", "x classic-level", "x memory-level", "notes"];
   const out: string[] = [];
   for (const w of LEVEL_WORKLOADS.filter((x) => rows.some((r) => r.workload === x) || skipped.some((s) => s.workload === x))) {
     const cells = rows.filter((r) => r.workload === w).map((r) => [
-      r.impl, Math.round(r.ops_per_s).toLocaleString("en-US"), fmtUs(r.p50_us), fmtUs(r.p99_us), fmtRatio(r.over_classic_level), fmtRatio(r.over_memory_level),
+      r.impl, Math.round(r.ops_per_s).toLocaleString("en-US"), fmtUs(r.p50_us), fmtUs(r.p99_us), fmtUs(r.cpu_us_per_op), fmtRatio(r.over_classic_level), fmtRatio(r.over_memory_level),
       rowNote(r),
     ]);
-    for (const s of skipped.filter((x) => x.workload === w)) cells.push([s.impl, "n/a", "", "", "", "", s.reason]);
+    for (const s of skipped.filter((x) => x.workload === w)) cells.push([s.impl, "n/a", "", "", "", "", "", s.reason]);
     const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
     const line = (c: string[]) => c.map((s, i) => (i === 0 || i === c.length - 1 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join("  ").trimEnd();
     out.push(`## ${w}: ${unitOf(w, o)}`, line(head), line(widths.map((x) => "-".repeat(x))), ...cells.map(line), "");

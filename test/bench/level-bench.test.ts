@@ -57,13 +57,14 @@ describe("bench level workloads", () => {
         expect(row.ops_per_s_rounds).toHaveLength(2);
         expect(row.ops_per_s).toBe(Math.min(...row.ops_per_s_rounds));
         expect(row.p50_us).toBeLessThanOrEqual(row.p99_us);
+        expect(row.cpu_us_per_op).toBeGreaterThan(0);
         if (reads[w] !== undefined) expect({ w, impl, found: row.found, sum: row.checksum }).toEqual({ w, impl, ...reads[w] });
         if (impl === "classic-level") expect(row.over_classic_level).toBe(1);
         if (impl === "memory-level") expect(row.over_memory_level).toBe(1);
       }
     }
     for (const w of LEVEL_WORKLOADS) expect(r.stdout).toContain(`## ${w}: `);
-    expect(r.stdout).toMatch(/^engine +ops\/s +p50 µs +p99 µs +x classic-level +x memory-level +notes$/m);
+    expect(r.stdout).toMatch(/^engine +ops\/s +p50 µs +p99 µs +cpu µs\/op +x classic-level +x memory-level +notes$/m);
     expect(r.stdout).toMatch(/^# level targets, wasm: put [\d.]+x classic-level \(>= 5: (met|MISSED)\)/m);
     expect(r.stdout).toMatch(/^# level targets, js: /m);
   }, 120_000);
