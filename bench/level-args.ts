@@ -13,7 +13,7 @@ export interface LevelChildArgs {
   readonly reads: number;
   /** Full passes of the nextv step. */
   readonly passes: number;
-  /** The optional steps to run (put and batch always run). */
+  /** The workloads asked for, as step names: put-sync runs only if named (put and batch always run; reads are asked on stdin). */
   readonly steps: readonly string[];
 }
 

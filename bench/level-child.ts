@@ -1,19 +1,24 @@
 // One database of the level workloads (bench/level.ts) in a process of its own, so that one
 // engine's heap and collector do not weigh on another's figures. It opens the engine on a fresh
-// directory (level-engines.ts) and runs these steps in this order, each call awaited before the
-// next is made (one at a time, as an application that awaits each call does):
+// directory (level-engines.ts) and at once runs the write steps, in this order:
 //
 //   put         n puts, keys in a random order, value version 0, sync: false
 //   put-sync    syncOps puts of keys already there with the same bytes, sync: true     (if asked)
 //   batch       n/100 batches of 100 puts, every key once, value version 1, sync: false
-//   (settle)    until the disk writes the writes left behind stop (or 10 s)
-//   get         `reads` gets of random present keys                                    (if asked)
-//   get-missing `reads` gets of random missing keys                                    (if asked)
+//   settle      until the disk writes the writes left behind stop (or 10 s)
+//
+// then the read steps named on its stdin, one name a line, each as often as asked, until stdin
+// ends (then it closes the database and removes its directory):
+//
+//   get         `reads` gets of random present keys
+//   get-missing `reads` gets of random missing keys
 //   get-sync    the gets of `get` through getSync (skipped if db.supports.getSync is false)
 //   nextv       `passes` iterators over the whole range, each read by nextv(1000) to its end
 //
-// put and batch always run: the reads check what they wrote (version 1 of every key), so a read
-// that finds another value is caught (bench/level.ts checks the counts and sums against
+// so bench/level.ts can run one engine's reads between another's, with every process's database
+// ready. Each call is awaited before the next is made, as an application that awaits each call
+// does. put and batch always run: the reads check what they wrote (version 1 of every key), so a
+// read that finds another value is caught (bench/level.ts checks the counts and sums against
 // db-data.ts). Keys and values are db-data.ts's (16-byte keys, 100-byte values, as db_bench), made
 // before each call and outside its latency. One JSON line per step on stdout:
 //
@@ -24,6 +29,7 @@
 // each call alone (a batch for batch, a nextv call for nextv, whose ops are the entries read).
 
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { dbKey, dbValue, firstWord, order, readTarget, SALT, type Found } from "./db-data.js";
 import { BATCH_SIZE, NEXTV_SIZE, type LevelChildArgs } from "./level-args.js";
 import { openLevel, type BytesLevel } from "./level-engines.js";
@@ -146,23 +152,35 @@ async function timed(step: () => Promise<Fields>): Promise<Fields> {
   return { ...fields, cpu_ns: (cpu.user + cpu.system) * 1000 };
 }
 
+/** A read step's fields. */
+function read(db: BytesLevel, a: LevelChildArgs, step: string): Promise<Fields> {
+  // level-supports' typings predate getSync; the manifest has it
+  const hasGetSync = (db.supports as { readonly getSync?: boolean }).getSync === true;
+  switch (step) {
+    case "get":
+      return timed(() => gets(db, a, true, false));
+    case "get-missing":
+      return timed(() => gets(db, a, false, false));
+    case "get-sync":
+      return hasGetSync ? timed(() => gets(db, a, true, true)) : Promise.resolve({ skipped: "no getSync (db.supports.getSync is false)" });
+    case "nextv":
+      return timed(() => nextvs(db, a.passes));
+    default:
+      throw new Error(`unknown read step ${JSON.stringify(step)}`);
+  }
+}
+
 async function run(a: LevelChildArgs, emit: (step: string, f: Fields) => void): Promise<void> {
   rmSync(a.dir, { recursive: true, force: true });
   mkdirSync(a.dir, { recursive: true });
   const db = await openLevel(a.engine, a.dir);
-  const on = (s: string) => a.steps.includes(s);
   try {
     const keys = order(a.n, SALT.fillrandom);
     emit("put", await timed(() => puts(db, keys, a.n, false)));
-    if (on("put-sync")) emit("put-sync", await timed(() => puts(db, keys, Math.min(a.syncOps, a.n), true)));
+    if (a.steps.includes("put-sync")) emit("put-sync", await timed(() => puts(db, keys, Math.min(a.syncOps, a.n), true)));
     emit("batch", await timed(() => batches(db, a.n)));
     emit("settle", await settle());
-    if (on("get")) emit("get", await timed(() => gets(db, a, true, false)));
-    if (on("get-missing")) emit("get-missing", await timed(() => gets(db, a, false, false)));
-    // level-supports' typings predate getSync; the manifest has it
-    const hasGetSync = (db.supports as { readonly getSync?: boolean }).getSync === true;
-    if (on("get-sync")) emit("get-sync", hasGetSync ? await timed(() => gets(db, a, true, true)) : { skipped: "no getSync (db.supports.getSync is false)" });
-    if (on("nextv")) emit("nextv", await timed(() => nextvs(db, a.passes)));
+    for await (const step of createInterface({ input: process.stdin })) emit(step, await read(db, a, step));
   } finally {
     await db.close();
     rmSync(a.dir, { recursive: true, force: true });

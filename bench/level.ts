@@ -1,19 +1,21 @@
 // The level workloads: the database as a Node program uses it, through the abstract-level API
 // (await db.put, db.get, db.getSync, db.batch, iterator nextv), on ours (WasmLevel on the wasm and
 // the JS kernels), classic-level and memory-level in one run, each engine in a process of its own
-// (bench/level-child.ts, whose header lists the steps), one after the other, on the same data
-// (16-byte keys, 100-byte values: db-data.ts). Figures: ops/s, p50/p99 latency per call, and the
+// (bench/level-child.ts, whose header lists the steps) on the same data (16-byte keys, 100-byte
+// values: db-data.ts): the writes one engine after the other, then each read workload on every
+// engine in turn (runRound). Figures: ops/s, p50/p99 latency per call, and the
 // ratios to classic-level's and memory-level's ops/s in this run; under the table, the targets.
 // Every read is checked against db-data.ts: a wrong count or sum stops the bench. With rounds > 1
-// the engines run in turn that many times, each time on a fresh database, and each workload's
-// figures are those of its median round by ops/s: on a shared machine the load moves between one
-// engine's process and the next, and alternating rounds spread that over every engine.
+// all of it runs that many times, each time on fresh databases, and each workload's figures are
+// those of its median round by ops/s: on a shared machine the load moves between one engine's
+// process and the next, and rounds spread that over every engine.
 
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { expectedReads, valueWord, type Found } from "./db-data.js";
 import { BATCH_SIZE, NEXTV_SIZE, type LevelChildArgs } from "./level-args.js";
@@ -92,19 +94,136 @@ function verify(impl: string, w: string, line: Line, o: LevelOptions): void {
   }
 }
 
-/** Runs one engine's child; yields each step's line as it comes. Throws with its stderr if it fails. */
-async function* runChild(a: LevelChildArgs): AsyncGenerator<Line> {
-  const child = join(dirname(fileURLToPath(import.meta.url)), "level-child.js");
-  const proc = spawn(process.execPath, [child, JSON.stringify(a)], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  proc.stderr.setEncoding("utf8").on("data", (d: string) => void (stderr += d));
-  const exit = new Promise<string>((resolve) => {
-    proc.on("error", (e) => resolve(e.message));
-    proc.on("close", (code, signal) => resolve(code === 0 ? "" : `exit ${code ?? signal}`));
-  });
-  for await (const line of createInterface({ input: proc.stdout })) yield JSON.parse(line) as Line;
-  const status = await exit;
-  if (status !== "") throw new Error(`${status}: ${stderr.trim().split("\n").slice(-3).join(" / ")}`);
+/**
+ * One engine's child process (level-child.ts): its write steps' lines as they come, then the read
+ * steps asked of it, one at a time. A child that ends early throws with its stderr.
+ */
+class EngineChild {
+  private readonly proc: ChildProcessByStdio<Writable, Readable, Readable>;
+  private readonly lines: AsyncIterator<string>;
+  private readonly exit: Promise<string>;
+  private stderr = "";
+
+  constructor(a: LevelChildArgs) {
+    const child = join(dirname(fileURLToPath(import.meta.url)), "level-child.js");
+    this.proc = spawn(process.execPath, [child, JSON.stringify(a)], { stdio: ["pipe", "pipe", "pipe"] });
+    this.proc.stderr.setEncoding("utf8").on("data", (d: string) => void (this.stderr += d));
+    this.proc.stdin.on("error", () => {}); // a child that died: its exit says why
+    this.exit = new Promise<string>((resolve) => {
+      this.proc.on("error", (e) => resolve(e.message));
+      this.proc.on("close", (code, signal) => resolve(code === 0 ? "" : `exit ${code ?? signal}`));
+    });
+    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** The next line the child prints. */
+  async next(): Promise<Line> {
+    const r = await this.lines.next();
+    if (r.done === true) throw new Error(`${(await this.exit) || "ended early"}: ${this.stderrTail()}`);
+    return JSON.parse(r.value) as Line;
+  }
+
+  read(step: string): Promise<Line> {
+    this.proc.stdin.write(`${step}\n`);
+    return this.next();
+  }
+
+  /** Ends the child's reads; it closes its database and removes its directory. */
+  async close(): Promise<void> {
+    this.proc.stdin.end();
+    const status = await this.exit;
+    if (status !== "") throw new Error(`${status}: ${this.stderrTail()}`);
+  }
+
+  kill(): void {
+    this.proc.kill();
+  }
+
+  private stderrTail(): string {
+    return this.stderr.trim().split("\n").slice(-3).join(" / ");
+  }
+}
+
+const WRITES: readonly string[] = ["level-put", "level-put-sync", "level-batch"];
+
+/** One round's figures and failures, gathered as the steps report. */
+class Round {
+  readonly rows: LevelRow[] = [];
+  readonly skips: LevelSkip[] = [];
+  readonly failed = new Set<LevelEngineName>();
+
+  constructor(private readonly selected: readonly string[], private readonly o: LevelOptions) {}
+
+  /** Records a step's line (a step not asked for, run to set up the reads, is left out). */
+  take(impl: LevelEngineName, line: Line, label: string): void {
+    const w = `level-${String(line.step)}`;
+    if (!this.selected.includes(w)) return;
+    if (line.skipped !== undefined) {
+      this.skips.push({ workload: w, impl, reason: String(line.skipped) });
+      this.o.write(` ${label} n/a`);
+      return;
+    }
+    verify(impl, w, line, this.o);
+    this.rows.push(row(impl, w, line, this.o));
+    this.o.write(` ${label} ${Math.round(this.rows[this.rows.length - 1].ops_per_s).toLocaleString("en-US")}/s`);
+  }
+
+  fail(impl: LevelEngineName, err: unknown): void {
+    if (err instanceof WrongReadError) throw err;
+    const reason = `failed: ${err instanceof Error ? err.message : String(err)}`;
+    this.o.write(` ${impl} ${reason}`);
+    this.failed.add(impl);
+    const done = (w: string) => this.rows.some((r) => r.impl === impl && r.workload === w) || this.skips.some((s) => s.impl === impl && s.workload === w);
+    for (const w of this.selected.filter((x) => !done(x))) this.skips.push({ workload: w, impl, reason });
+  }
+}
+
+/**
+ * One round: each engine's child makes its database and runs the writes, one engine after the
+ * other (each settles before the next starts); then each read workload runs on every engine in
+ * turn (the engines' order turned by one each round), so that the engines' reads of a workload
+ * run close together in time, with every database ready.
+ */
+async function runRound(round: number, engines: readonly LevelEngineName[], root: string, selected: readonly string[], o: LevelOptions): Promise<Round> {
+  const r = new Round(selected, o);
+  const children = new Map<LevelEngineName, EngineChild>();
+  const steps = selected.map(stepOf);
+  try {
+    for (const impl of engines) {
+      o.write(`level ${impl} writes:`);
+      const child = new EngineChild({ engine: impl, dir: join(root, `${impl}-${round}`), n: o.n, syncOps: o.syncOps, reads: o.reads, passes: o.passes, steps });
+      children.set(impl, child);
+      try {
+        for (let line = await child.next(); ; line = await child.next()) {
+          if (line.step === "settle") break;
+          r.take(impl, line, String(line.step));
+        }
+      } catch (err) {
+        r.fail(impl, err);
+      }
+      o.write("\n");
+    }
+    const turn = round % engines.length;
+    const order = [...engines.slice(turn), ...engines.slice(0, turn)];
+    for (const w of selected.filter((x) => !WRITES.includes(x))) {
+      o.write(`level ${stepOf(w)}:`);
+      for (const impl of order.filter((e) => !r.failed.has(e))) {
+        try {
+          r.take(impl, await children.get(impl)!.read(stepOf(w)), impl);
+        } catch (err) {
+          r.fail(impl, err);
+        }
+      }
+      o.write("\n");
+    }
+    for (const [impl, child] of children) {
+      if (r.failed.has(impl)) continue;
+      await child.close().catch((err: unknown) => r.fail(impl, err));
+    }
+  } finally {
+    for (const child of children.values()) child.kill(); // no-op for a child that has exited
+  }
+  return r;
 }
 
 function row(impl: LevelEngineName, w: string, line: Line, o: LevelOptions): LevelRow {
@@ -118,37 +237,6 @@ function row(impl: LevelEngineName, w: string, line: Line, o: LevelOptions): Lev
     ...(line.found === undefined ? {} : { found: Number(line.found) }),
     ...(line.calls === undefined ? {} : { calls: Number(line.calls) }),
   };
-}
-
-async function measureEngine(impl: LevelEngineName, dir: string, selected: readonly string[], o: LevelOptions) {
-  const rows: LevelRow[] = [];
-  const skips: LevelSkip[] = [];
-  const a: LevelChildArgs = { engine: impl, dir, n: o.n, syncOps: o.syncOps, reads: o.reads, passes: o.passes, steps: selected.map(stepOf) };
-  const done = new Set<string>();
-  o.write(`level ${impl}:`);
-  try {
-    for await (const line of runChild(a)) {
-      const w = `level-${String(line.step)}`;
-      if (!selected.includes(w)) continue; // put and batch always run: the reads check what they wrote
-      done.add(w);
-      if (line.skipped !== undefined) {
-        skips.push({ workload: w, impl, reason: String(line.skipped) });
-        o.write(` ${stepOf(w)} n/a`);
-        continue;
-      }
-      verify(impl, w, line, o);
-      rows.push(row(impl, w, line, o));
-      o.write(` ${stepOf(w)} ${Math.round(rows[rows.length - 1].ops_per_s).toLocaleString("en-US")}/s`);
-    }
-  } catch (err) {
-    if (err instanceof WrongReadError) throw err;
-    const reason = `failed: ${err instanceof Error ? err.message : String(err)}`;
-    o.write(` ${reason}`);
-    for (const w of selected.filter((x) => !done.has(x))) skips.push({ workload: w, impl, reason });
-  } finally {
-    o.write("\n");
-  }
-  return { rows, skips };
 }
 
 function withRatios(rows: readonly LevelRow[]): LevelRow[] {
@@ -170,18 +258,18 @@ export async function runLevelWorkloads(names: readonly string[], o: LevelOption
   const rows: LevelRow[] = [];
   const skipped: LevelSkip[] = [];
   try {
+    const engines = ORDER.filter((e) => o.include(e, KIND[e]));
     for (let round = 1; round <= o.rounds; round++) {
       if (o.rounds > 1) o.write(`level round ${round} of ${o.rounds}\n`);
-      for (const impl of ORDER.filter((e) => o.include(e, KIND[e]))) {
-        const r = await measureEngine(impl, join(root, `${impl}-${round}`), names, o);
-        rows.push(...r.rows);
-        for (const s of r.skips) if (!skipped.some((x) => x.workload === s.workload && x.impl === s.impl)) skipped.push(s);
-      }
+      const r = await runRound(round, engines, root, names, o);
+      rows.push(...r.rows);
+      for (const s of r.skips) if (!skipped.some((x) => x.workload === s.workload && x.impl === s.impl)) skipped.push(s);
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-  return { rows: withRatios(medianRounds(rows)), skipped };
+  const place = (r: { workload: string; impl: string }) => LEVEL_WORKLOADS.indexOf(r.workload as LevelWorkload) * ORDER.length + ORDER.indexOf(r.impl as LevelEngineName);
+  return { rows: withRatios(medianRounds(rows)).sort((a, b) => place(a) - place(b)), skipped: skipped.sort((a, b) => place(a) - place(b)) };
 }
 
 /** One row per workload and engine: its median round by ops/s (of an even count, the lower middle), with every round's ops/s. */
@@ -278,9 +366,9 @@ export function levelTargetLines(rows: readonly LevelRow[]): string[] {
 
 /** Everything the level group prints under the other groups' tables. */
 export function levelReport(rows: readonly LevelRow[], skipped: readonly LevelSkip[], o: Pick<LevelOptions, "n" | "syncOps" | "reads" | "passes" | "rounds">): string[] {
-  const rounds = o.rounds === 1 ? "" : `; ${o.rounds} rounds of every engine in turn, each figure from its workload's median round by ops/s`;
+  const rounds = o.rounds === 1 ? "" : `; ${o.rounds} rounds on fresh databases, each figure from its workload's median round by ops/s`;
   return [
-    `\n# level workloads (the abstract-level API): ${fmtN(o.n)} keys of 16 bytes, values of 100 bytes; every engine in a process of its own, one after the other, each call awaited before the next${rounds}`,
+    `\n# level workloads (the abstract-level API): ${fmtN(o.n)} keys of 16 bytes, values of 100 bytes; every engine in a process of its own, its writes one engine after the other, each read workload on every engine in turn; each call awaited before the next${rounds}`,
     "# wasm, js: WasmLevel on those kernels; classic-level and ours with an 8 MiB block cache, a 10 bits/key Bloom filter, no compression; reads after the writes' disk traffic settled (at most 10 s)",
     levelTable(rows, skipped, o),
     ...levelTargetLines(rows),
