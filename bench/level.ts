@@ -181,15 +181,18 @@ class Round {
 /**
  * One round: each engine's child makes its database and runs the writes, one engine after the
  * other (each settles before the next starts); then each read workload runs on every engine in
- * turn (the engines' order turned by one each round), so that the engines' reads of a workload
- * run close together in time, with every database ready.
+ * turn, so that the engines' reads of a workload run close together in time, with every database
+ * ready. The engines' order turns by one each round, for the writes too: the first engine's puts
+ * met the previous round's writeback.
  */
 async function runRound(round: number, engines: readonly LevelEngineName[], root: string, selected: readonly string[], o: LevelOptions): Promise<Round> {
   const r = new Round(selected, o);
   const children = new Map<LevelEngineName, EngineChild>();
   const steps = selected.map(stepOf);
+  const turn = round % engines.length;
+  const order = [...engines.slice(turn), ...engines.slice(0, turn)];
   try {
-    for (const impl of engines) {
+    for (const impl of order) {
       o.write(`level ${impl} writes:`);
       const child = new EngineChild({ engine: impl, dir: join(root, `${impl}-${round}`), n: o.n, syncOps: o.syncOps, reads: o.reads, passes: o.passes, steps });
       children.set(impl, child);
@@ -203,8 +206,6 @@ async function runRound(round: number, engines: readonly LevelEngineName[], root
       }
       o.write("\n");
     }
-    const turn = round % engines.length;
-    const order = [...engines.slice(turn), ...engines.slice(0, turn)];
     for (const w of selected.filter((x) => !WRITES.includes(x))) {
       o.write(`level ${stepOf(w)}:`);
       for (const impl of order.filter((e) => !r.failed.has(e))) {
