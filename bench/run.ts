@@ -2,10 +2,12 @@
 // wasm kernels, their JS twin and the npm peers, all on the same data. Progress goes to stderr, the
 // table to stdout, and --json FILE writes the results with a description of the machine. The
 // table workloads (tables.ts) build and read whole tables, ours and native LevelDB's and RocksDB's;
-// the database workloads (db.ts) run db_bench-style fills and reads on whole databases.
+// the database workloads (db.ts) run db_bench-style fills and reads on whole databases; the level
+// workloads (level.ts) call the abstract-level API of ours, classic-level and memory-level.
 //
 //   npm run build && npm run bench -- [--quick] [--json FILE] [--only NAME,..|db] [--impls IMPL,..]
 //                                     [--runs N] [--keys N] [--table-n N,..] [--db-n N] [--db-window N] [--db-sync]
+//                                     [--level-n N] [--level-rounds N]
 
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -16,6 +18,7 @@ import { loadKernels } from "../src/kernels/node.js";
 import { runWorkload } from "./measure.js";
 import type { Measurement, TimingOptions } from "./measure.js";
 import { bloomPeers, crcPeers, hashPeers } from "./peers.js";
+import { LEVEL_WORKLOADS, levelReport, runLevelWorkloads, type LevelRow, type LevelSkip } from "./level.js";
 import { LINE_LOOP_IMPL, NODE_WORKLOADS, nodeTargetLines, runNodeWorkloads, type NodeRow } from "./node.js";
 import { runTableWorkloads, TABLE_WORKLOADS, targetLines } from "./tables.js";
 import type { TableWorkload } from "./tables.js";
@@ -32,7 +35,9 @@ const USAGE = `usage: npm run bench -- [options]
   --table-n N,..     entries in the table workloads' tables (default 50000,1000000, quick 50000)
   --db-n N           entries in the database workloads (default 1000000, quick 100000); --only db runs them alone
   --db-window N      puts and deletes in flight at once on the Node engines (default 256)
-  --db-sync          sync=true writes on every engine (each write fsynced before it counts; ours share fsyncs)`;
+  --db-sync          sync=true writes on every engine (each write fsynced before it counts; ours share fsyncs)
+  --level-n N        keys in the level workloads (default 100000, quick 10000); --only level runs them alone
+  --level-rounds N   every level engine N times in turn, each figure from the median round (default 1)`;
 
 interface Config {
   readonly keys: number;
@@ -53,15 +58,17 @@ interface Config {
   /** Entries in the database workloads (gets and seeks per read workload too), and writes in flight on the Node engines. */
   readonly dbN: number;
   readonly dbWindow: number;
+  /** Keys in the level workloads (also the gets of each get workload); sync puts are 1/100 of them, 20 to 1000. */
+  readonly levelN: number;
 }
 
 const FULL: Config = {
   keys: 1_000_000, runs: 7, warmups: 1, warmupMs: 1000, crcOps: 16_384, maxRunMs: 2000, tableSizes: [50_000, 1_000_000], tableLookups: 200_000,
-  nodePuts: 200_000, nodePutRounds: 3, nodeLookups: 100_000, nodeBigFlush: true, dbN: 1_000_000, dbWindow: 256,
+  nodePuts: 200_000, nodePutRounds: 3, nodeLookups: 100_000, nodeBigFlush: true, dbN: 1_000_000, dbWindow: 256, levelN: 100_000,
 };
 const QUICK: Config = {
   keys: 100_000, runs: 3, warmups: 1, warmupMs: 300, crcOps: 2048, maxRunMs: 1000, tableSizes: [50_000], tableLookups: 200_000,
-  nodePuts: 20_000, nodePutRounds: 1, nodeLookups: 20_000, nodeBigFlush: false, dbN: 100_000, dbWindow: 256,
+  nodePuts: 20_000, nodePutRounds: 1, nodeLookups: 20_000, nodeBigFlush: false, dbN: 100_000, dbWindow: 256, levelN: 10_000,
 };
 
 interface Row extends Measurement {
@@ -85,6 +92,8 @@ function parse() {
       "db-n": { type: "string" },
       "db-window": { type: "string" },
       "db-sync": { type: "boolean", default: false },
+      "level-n": { type: "string" },
+      "level-rounds": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -107,12 +116,13 @@ interface Selected {
   tables: TableWorkload[];
   node: string[];
   db: string[];
+  level: string[];
 }
 
-/** The workloads --only names; "db" stands for every database workload. */
+/** The workloads --only names; "db" stands for every database workload, "level" for every level workload. */
 function selectWorkloads(all: Workload[], only: string[] | undefined): Selected {
-  if (only === undefined) return { kernels: all, tables: [...TABLE_WORKLOADS], node: [...NODE_WORKLOADS], db: [...DB_WORKLOADS] };
-  const known: string[] = [...all.map((w) => w.name), ...TABLE_WORKLOADS, ...NODE_WORKLOADS, ...DB_WORKLOADS, "db"];
+  if (only === undefined) return { kernels: all, tables: [...TABLE_WORKLOADS], node: [...NODE_WORKLOADS], db: [...DB_WORKLOADS], level: [...LEVEL_WORKLOADS] };
+  const known: string[] = [...all.map((w) => w.name), ...TABLE_WORKLOADS, ...NODE_WORKLOADS, ...DB_WORKLOADS, "db", ...LEVEL_WORKLOADS, "level"];
   const unknown = only.filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown workload ${unknown.join(", ")}; known: ${known.join(", ")}`);
   return {
@@ -120,6 +130,7 @@ function selectWorkloads(all: Workload[], only: string[] | undefined): Selected 
     tables: TABLE_WORKLOADS.filter((w) => only.includes(w)),
     node: NODE_WORKLOADS.filter((w) => only.includes(w)),
     db: DB_WORKLOADS.filter((w) => only.includes(w) || only.includes("db")),
+    level: LEVEL_WORKLOADS.filter((w) => only.includes(w) || only.includes("level")),
   };
 }
 
@@ -198,6 +209,7 @@ async function main(): Promise<void> {
   const config: Config = {
     ...base, keys: positiveInt(args.keys, "keys", base.keys), runs: positiveInt(args.runs, "runs", base.runs), tableSizes,
     dbN: positiveInt(args["db-n"], "db-n", base.dbN), dbWindow: positiveInt(args["db-window"], "db-window", base.dbWindow),
+    levelN: positiveInt(args["level-n"], "level-n", base.levelN),
   };
   const write = (text: string) => void process.stderr.write(text);
   const timing: TimingOptions = { ...config, write };
@@ -219,6 +231,8 @@ async function main(): Promise<void> {
   rows.push(...nodeRows.map((r) => nodeRow(r, nodeRows)));
   const dbOptions = { n: config.dbN, reads: config.dbN, window: config.dbWindow, sync: args["db-sync"] };
   const db = await runDbWorkloads(selected.db, { ...dbOptions, write, include: (impl, kind) => include({ impl, kind }) });
+  const levelOptions = { n: config.levelN, syncOps: Math.min(1000, Math.max(20, Math.floor(config.levelN / 100))), reads: config.levelN, passes: 3, rounds: positiveInt(args["level-rounds"], "level-rounds", 1) };
+  const level = await runLevelWorkloads(selected.level, { ...levelOptions, write, include: (impl, kind) => include({ impl, kind }) });
   write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const m = machine();
   console.log(`# ${m.cpu} x${m.cores}, ${m.platform}, node ${m.node}; ${config.keys} keys, median of ${config.runs} runs`);
@@ -236,10 +250,12 @@ async function main(): Promise<void> {
     for (const line of nodeTargetLines(nodeRows)) console.log(line);
   }
   if (db.rows.length > 0 || db.skipped.length > 0) printDb(db.rows, db.skipped, db.message, dbOptions);
+  if (level.rows.length > 0 || level.skipped.length > 0) for (const line of levelReport(level.rows, level.skipped, levelOptions)) console.log(line);
   if (args.json !== undefined) {
-    const results: (Row | DbRow)[] = [...rows, ...db.rows];
+    const results: (Row | DbRow | LevelRow)[] = [...rows, ...db.rows, ...level.rows];
     const dbSkipped = db.skipped.length === 0 ? {} : { db_skipped: db.skipped };
-    writeFileSync(args.json, JSON.stringify({ machine: m, config: { ...config, quick: args.quick, dbSync: args["db-sync"] }, results, ...dbSkipped }, null, 2) + "\n");
+    const levelSkipped: { level_skipped?: LevelSkip[] } = level.skipped.length === 0 ? {} : { level_skipped: level.skipped };
+    writeFileSync(args.json, JSON.stringify({ machine: m, config: { ...config, quick: args.quick, dbSync: args["db-sync"] }, results, ...dbSkipped, ...levelSkipped }, null, 2) + "\n");
     write(`wrote ${args.json}\n`);
   }
 }

@@ -31,3 +31,12 @@ export function decoded(bytes: Uint8Array, format: Format): Encoded {
   if (format === "utf8") return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   return Buffer.from(bytes);
 }
+
+/**
+ * Bytes the store handed over in memory of their own (Store.get's value: a copy no one else holds),
+ * in a format: a Buffer over the same memory, without the copy decoded() makes.
+ */
+export function adopted(bytes: Uint8Array, format: Format): Encoded {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return format === "utf8" ? buffer.toString("utf8") : buffer;
+}

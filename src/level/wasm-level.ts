@@ -15,8 +15,8 @@ import { nodeEnv } from "../io/node-env.js";
 import type { Env } from "../lsm/env.js";
 import { LEGACY_MANIFEST } from "../lsm/legacy-manifest.js";
 import { CURRENT } from "../lsm/manifest.js";
-import { Store, type WriteOp } from "../lsm/store.js";
-import { decoded, lookupBytes, ownedBytes, type Encoded, type Format } from "./bytes.js";
+import { Store, type WriteOp, type WriteOptions as StoreWriteOptions } from "../lsm/store.js";
+import { adopted, lookupBytes, ownedBytes, type Encoded, type Format } from "./bytes.js";
 import { WasmChainedBatch } from "./chained-batch.js";
 import { Cursor } from "./cursor.js";
 import { levelError, translated } from "./errors.js";
@@ -49,6 +49,12 @@ const MANIFEST = {
 
 /** Keys a clear() deletes per write: each such write is atomic, the whole clear need not be. */
 const CLEAR_BATCH = 1000;
+
+// The store's options for the calls made most, made once: a get, put or delete allocates no
+// options object of its own (they are read, never kept or changed, by the store).
+const LATEST: { readonly snapshot?: WasmSnapshot["point"] } = Object.freeze({});
+const SYNC: StoreWriteOptions = Object.freeze({ sync: true });
+const NO_SYNC: StoreWriteOptions = Object.freeze({ sync: false });
 
 interface ReadOptions {
   readonly keyEncoding: Format;
@@ -126,8 +132,14 @@ export class WasmLevel<KDefault = string, VDefault = string> extends AbstractLev
   _getSync(key: Encoded, options: ReadOptions): Encoded | undefined {
     const store = this.#open();
     const at = this.#readPoint(options);
-    const value = translated(() => store.get(lookupBytes(key), at));
-    return value === null ? undefined : decoded(value, options.valueEncoding);
+    let value: Uint8Array | null;
+    try {
+      value = store.get(lookupBytes(key), at);
+    } catch (err) {
+      throw levelError(err);
+    }
+    // the store's value is a copy of its own: handed on as it is, not copied again
+    return value === null ? undefined : adopted(value, options.valueEncoding);
   }
 
   async _getMany(keys: readonly Encoded[], options: ReadOptions): Promise<(Encoded | undefined)[]> {
@@ -164,17 +176,33 @@ export class WasmLevel<KDefault = string, VDefault = string> extends AbstractLev
 
   // ---- Writes ----
 
-  async _put(key: Encoded, value: Encoded, options: WriteOptions): Promise<void> {
-    return this.#write([{ type: "put", key: ownedBytes(key), value: ownedBytes(value) }], options);
+  // The writes return the store's promise (translated), not an async function's: abstract-level
+  // awaits what they return, and an async function resolving with a promise costs two more turns
+  // of the microtask queue per write. A failure before the store is reached rejects likewise.
+
+  _put(key: Encoded, value: Encoded, options: WriteOptions): Promise<void> {
+    try {
+      return this.#open().put(ownedBytes(key), ownedBytes(value), this.#storeWriteOptions(options)).then(undefined, rethrowLevelError);
+    } catch (err) {
+      return Promise.reject(levelError(err));
+    }
   }
 
-  async _del(key: Encoded, options: WriteOptions): Promise<void> {
-    return this.#write([{ type: "del", key: ownedBytes(key) }], options);
+  _del(key: Encoded, options: WriteOptions): Promise<void> {
+    try {
+      return this.#open().delete(ownedBytes(key), this.#storeWriteOptions(options)).then(undefined, rethrowLevelError);
+    } catch (err) {
+      return Promise.reject(levelError(err));
+    }
   }
 
-  async _batch(operations: readonly BatchOperation[], options: WriteOptions): Promise<void> {
-    const ops = operations.map((op): WriteOp => (op.type === "put" ? { type: "put", key: ownedBytes(op.key), value: ownedBytes(op.value!) } : { type: "del", key: ownedBytes(op.key) }));
-    return this.#write(ops, options);
+  _batch(operations: readonly BatchOperation[], options: WriteOptions): Promise<void> {
+    try {
+      const ops = operations.map((op): WriteOp => (op.type === "put" ? { type: "put", key: ownedBytes(op.key), value: ownedBytes(op.value!) } : { type: "del", key: ownedBytes(op.key) }));
+      return this.#write(ops, options);
+    } catch (err) {
+      return Promise.reject(levelError(err));
+    }
   }
 
   _chainedBatch(): WasmChainedBatch {
@@ -231,7 +259,7 @@ export class WasmLevel<KDefault = string, VDefault = string> extends AbstractLev
   /** The store's read options for a read's `snapshot` (one of this database's, or none). */
   #readPoint(options: { readonly snapshot?: unknown }): { snapshot?: WasmSnapshot["point"] } {
     const s = options.snapshot;
-    if (s === undefined || s === null) return {};
+    if (s === undefined || s === null) return LATEST;
     if (!(s instanceof WasmSnapshot) || s.store !== this.#store) throw new TypeError("snapshot must be a snapshot of this database (db.snapshot())");
     return { snapshot: s.point };
   }
@@ -248,13 +276,17 @@ export class WasmLevel<KDefault = string, VDefault = string> extends AbstractLev
   }
 
   #write(ops: readonly WriteOp[], options: WriteOptions): Promise<void> {
-    const sync = writeSync(options.sync, this.#syncByDefault);
-    return this.#open()
-      .write(ops, { sync })
-      .catch((err: unknown) => {
-        throw levelError(err);
-      });
+    return this.#open().write(ops, this.#storeWriteOptions(options)).then(undefined, rethrowLevelError);
   }
+
+  /** The store's options for a write: its own `sync`, or the database's default. */
+  #storeWriteOptions(options: WriteOptions): StoreWriteOptions {
+    return writeSync(options.sync, this.#syncByDefault) ? SYNC : NO_SYNC;
+  }
+}
+
+function rethrowLevelError(err: unknown): never {
+  throw levelError(err);
 }
 
 /** A write's own `sync` (classic-level's write option), over the database's default (WasmLevelOptions.sync). */

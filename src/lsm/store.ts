@@ -382,7 +382,7 @@ export class Store {
 
   // ---- Reads ----
 
-  /** The value of key (at the snapshot, if one is given), or null. */
+  /** The value of key (at the snapshot, if one is given), or null. The value is a copy of its own: the caller may keep or change it. */
   get(key: Uint8Array, options: { snapshot?: Snapshot } = {}): Uint8Array | null {
     return this.getTraced(key, options).value;
   }
