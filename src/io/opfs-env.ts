@@ -99,8 +99,14 @@ export class OpfsEnv implements Env {
       for (const r of opened) if (r.status === "fulfilled") r.value.handle.close();
       throw opfsError((failed as PromiseRejectedResult).reason, `open the OPFS store directory '${root.name}'`);
     }
-    for (const r of opened) env.adopt((r as PromiseFulfilledResult<PoolFile>).value);
-    env.settleDuplicates();
+    try {
+      for (const r of opened) env.adopt((r as PromiseFulfilledResult<PoolFile>).value);
+      env.settleDuplicates();
+    } catch (err) {
+      // a header that could not be read or freed: let every handle go, or the directory stays busy
+      for (const r of opened) (r as PromiseFulfilledResult<PoolFile>).value.handle.close();
+      throw err;
+    }
     env.nextNumber = names.reduce((n, name) => Math.max(n, poolNumber(name)! + 1), 1);
     await env.refill();
     if (env.refillError !== null) {
@@ -227,8 +233,10 @@ export class OpfsEnv implements Env {
     f.size = Math.max(0, f.handle.getSize() - DATA_OFFSET);
     if (newest !== null) f.slot = newest.slot;
     const header = newest?.header ?? null;
+    // a free file's generation counts too: the next header written to it goes to its other slot and
+    // must be newer than this one, or the next open would take the file for free again
+    if (header !== null) this.generation = Math.max(this.generation, header.generation);
     if (header === null || header.kind === EntryKind.Free) return this.recycle(f);
-    this.generation = Math.max(this.generation, header.generation);
     const other = this.byPath.get(header.path);
     f.kind = header.kind;
     f.path = header.path;
