@@ -22,8 +22,9 @@
 //   - a stale LOCK is removed by one breaker at a time (withStaleLock), and only while it still
 //     holds the stale text; then every racer tries to create LOCK again, and one link succeeds.
 
-import { existsSync, linkSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { linkSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isLevelDbDirectory } from "./leveldb-files.js";
 import { isProvablyGone, isRunning, ownIdentity, sameProcess, type ProcessIdentity } from "./process-identity.js";
 
 export class LockedError extends Error {
@@ -44,8 +45,6 @@ export interface LockOptions {
 }
 
 export const LOCK_FILE = "LOCK";
-/** The info log LevelDB writes in every database directory it opens (its "LOG"). */
-const LEVELDB_INFO_LOG = "LOG";
 const heldHere = new Set<string>();
 
 /** A lock file's text, or null when there is no such file (it may have just been removed). */
@@ -170,7 +169,7 @@ export function acquireLock(dir: string, options: LockOptions = {}): () => void 
     if (holder !== null && holder.pid !== process.pid && isRunning(holder)) throw lockedBy(dir, holder);
     // LevelDB's LOCK is empty, and its lock is an fcntl lock on that file, which Node cannot test:
     // removing it would let a second LevelDB process in beside a running one
-    if (holder === null && existsSync(join(dir, LEVELDB_INFO_LOG))) throw new LockedError(`${dir} holds a LevelDB database (an empty LOCK beside its ${LEVELDB_INFO_LOG} file), which wasm-lsm does not open; its LOCK is left as it is`);
+    if (holder === null && isLevelDbDirectory(readdirSync(dir))) throw new LockedError(`${dir} holds a LevelDB database (an empty LOCK beside its LOG file or .ldb tables), which wasm-lsm does not open; its LOCK is left as it is`);
     withStaleLock(dir, found, () => rmSync(path, { force: true }));
   }
   throw new LockedError(`${dir}: could not take the lock`);

@@ -34,6 +34,8 @@ import { DbIterator, type DbEntry } from "./db-iterator.js";
 import { createEphemeralDir, removeAbandonedEphemeralStores } from "./ephemeral.js";
 import type { Env } from "./env.js";
 import { isNodeEnv, lockDir } from "./env-lock.js";
+import { isLevelDbDirectory } from "./leveldb-files.js";
+import { LOCK_FILE } from "./lock.js";
 import { removeQuietly } from "./files.js";
 import { tableInternalIterator, type InternalIterator } from "./internal-iterator.js";
 import { LevelIterator, versionIterators, type OpenedTable } from "./level-iterator.js";
@@ -192,6 +194,8 @@ const WRITES_YIELD_MS = SLICE_MS;
 const WRITES_YIELD_MIN = 32;
 /** Queued writes issued in one turn after the first of them waited (drainWriteQueue), before the event loop is looked at again. */
 const MAX_WRITE_GROUP = 1024;
+/** ...and their keys' and values' bytes (LevelDB's BuildBatchGroup stops at 1 MiB). */
+const MAX_WRITE_GROUP_BYTES = 1 << 20;
 /** A MemTable's filter is at most this big, whatever its threshold. */
 const MAX_MEMTABLE_FILTER_BYTES = 16 * 1024 * 1024;
 /** A failed background flush or compaction is retried after this long, doubled per failure up to the max. */
@@ -306,6 +310,7 @@ export class Store {
       resolvePath: (name) => join(this.dir, this.fileNameOf(name)),
     });
     this.env.mkdir(this.dir);
+    refuseLevelDbDirectory(this.env, this.dir);
     this.unlock = lockDir(this.env, this.dir, { ephemeral: !this.durable });
     if (!this.durable) removeAbandonedEphemeralStores(this.log);
     try {
@@ -642,13 +647,17 @@ export class Store {
       // The writes behind the first go with it as one group, as LevelDB's BuildBatchGroup takes
       // the writers queued behind its leader: the first's wait (a level-0 slowdown, a turn of the
       // event loop) stands for the group's, so only what would make a write fail or overfill the
-      // MemTables ends the group early, and a group of MAX_WRITE_GROUP looks at the loop again.
+      // MemTables ends the group early. A group is at most MAX_WRITE_GROUP writes and about
+      // MAX_WRITE_GROUP_BYTES (the MemTable's size is seen only once the log has applied them, after
+      // this turn); the writes after it wait as the first did.
       let grouped = 0;
+      let groupBytes = 0;
       do {
         const w = this.writeQueue.shift()!;
         w.resolve(this.writeNow(w.ops, w.deferFlush, w.sync));
         grouped++;
-      } while (this.writeQueue.length > 0 && !this.mustWait(this.writeQueue[0].deferFlush, grouped % MAX_WRITE_GROUP !== 0));
+        for (const op of w.ops) groupBytes += op.key.length + op.value.length;
+      } while (this.writeQueue.length > 0 && !this.mustWait(this.writeQueue[0].deferFlush, grouped < MAX_WRITE_GROUP && groupBytes < MAX_WRITE_GROUP_BYTES));
     }
   }
 
@@ -1425,4 +1434,16 @@ function checkShape(shape: LevelShape): LevelShape {
     throw new RangeError(`level-0 triggers must grow: trigger ${shape.l0Trigger} <= slowdown ${shape.l0Slowdown} <= stop ${shape.l0Stop}`);
   }
   return shape;
+}
+
+/**
+ * A LevelDB database (CURRENT beside LevelDB's LOG or its NNNNNN.ldb tables) is not opened as a
+ * store, before anything is written into it: its manifest would name tables by LevelDB's names.
+ * With a LOCK there, lockDir says it (LevelDB may hold it). wasm-lsm reads such a directory only
+ * through the read-only reader (leveldb-directory.ts; `wasm-lsm db dump`).
+ */
+function refuseLevelDbDirectory(env: Env, dir: string): void {
+  const names = env.list(dir);
+  if (names.includes(LOCK_FILE) || !isLevelDbDirectory(names)) return;
+  throw new Error(`${dir} holds a LevelDB database (CURRENT beside LevelDB's LOG file or .ldb tables), which wasm-lsm does not open for writing; read it with 'wasm-lsm db dump|get|scan|stats|check ${dir}'`);
 }

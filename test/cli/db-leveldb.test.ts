@@ -42,7 +42,7 @@ test("dump prints classic-level's entries as JSON lines, and --hex as hex, with 
   expect(js).toEqual(plain);
 });
 
-test("get, scan and stats read it; put and compact refuse it; none changes a name or a byte", async () => {
+test("get, scan, stats, check and dump read it; put, delete and compact refuse it; none changes a name or a byte", async () => {
   const dir = copy();
   const before = files(dir);
   expect([...before.keys()].sort()).toEqual(expected.files);
@@ -71,6 +71,8 @@ test("get, scan and stats read it; put and compact refuse it; none changes a nam
   expect(put.code).toBe(1);
   expect(put.stderr).toMatch(/holds a LevelDB database .* which wasm-lsm does not open/);
   expect((await db(["compact", dir])).code).toBe(1);
+  expect((await db(["delete", dir, "key0013"])).code).toBe(1);
+  expect((await db(["dump", dir])).code).toBe(0);
   expect(files(dir)).toEqual(before);
 });
 

@@ -1,6 +1,6 @@
 // The store through its public API: puts, MemTable reads, flushes to real files, recovery from the
 // log and the manifest, leftovers of a crash, the lock.
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { Store } from "../../src/lsm/store.js";
@@ -281,10 +281,22 @@ describe("a LevelDB directory", () => {
     const leveldb = new ClassicLevel(dir);
     await leveldb.open();
     await leveldb.put("k", "v");
-    expect(() => Store.open({ kernels: bothPaths[0][1], dir })).toThrow(/holds a LevelDB database \(an empty LOCK beside its LOG file\)/);
+    expect(() => Store.open({ kernels: bothPaths[0][1], dir })).toThrow(/holds a LevelDB database \(an empty LOCK beside its LOG file or .ldb tables\)/);
     expect(existsSync(join(dir, "LOCK"))).toBe(true);
     await expect(new ClassicLevel(dir).open()).rejects.toMatchObject({ cause: { code: "LEVEL_LOCKED" } }); // LevelDB's own lock still works
     expect(await leveldb.get("k")).toBe("v");
     await leveldb.close();
+  });
+
+  test.each([
+    ["without its LOG and LOCK (tables and a log only)", ["LOG", "LOG.old", "LOCK"]],
+    ["closed, with its LOG and no LOCK", ["LOCK"]],
+  ])("a LevelDB directory %s: refused before anything is written, every name and byte kept", (_, drop) => {
+    const dir = freshDir();
+    cpSync(join("test", "fixtures", "leveldb-dir", "db"), dir, { recursive: true });
+    for (const name of drop) rmSync(join(dir, name), { force: true });
+    const before = Object.fromEntries(readdirSync(dir).map((n) => [n, readFileSync(join(dir, n)).toString("hex")]));
+    expect(() => Store.open({ kernels: bothPaths[0][1], dir })).toThrow(/holds a LevelDB database \(CURRENT beside LevelDB's LOG file or .ldb tables\)/);
+    expect(Object.fromEntries(readdirSync(dir).map((n) => [n, readFileSync(join(dir, n)).toString("hex")]))).toEqual(before);
   });
 });
