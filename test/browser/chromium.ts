@@ -9,10 +9,21 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 /** Debian's chromium; CHROMIUM_PATH overrides it. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-const OFFLINE_FLAGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-default-apps", "--no-default-browser-check", "--metrics-recording-only", "--no-sandbox"];
+export const OFFLINE_FLAGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-default-apps", "--no-default-browser-check", "--metrics-recording-only", "--no-sandbox"];
 
 export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM_PATH);
+}
+
+/**
+ * Whether the browser tests skip: outside CI a machine without Chromium skips them, saying why; in
+ * CI (which installs it) they run and fail without it, as the compatibility tests do without their
+ * tools. `file`: the test file, named in the warning.
+ */
+export function skipWithoutChromium(file: string): boolean {
+  const skip = !chromiumAvailable() && process.env.CI !== "true";
+  if (skip) console.warn(`${file}: skipped: no Chromium at ${CHROMIUM_PATH} (install Debian's chromium package, as .ci/run does, or set CHROMIUM_PATH)`);
+  return skip;
 }
 
 export async function launchChromium(): Promise<Browser> {
@@ -22,8 +33,15 @@ export async function launchChromium(): Promise<Browser> {
 
 /** A page in a fresh context whose requests to any host but `origin`'s are aborted and listed in `foreign`. */
 export async function guardedPage(browser: Browser, origin: string): Promise<{ context: BrowserContext; page: Page; foreign: string[] }> {
-  const allowed = new URL(origin).host;
   const context = await browser.newContext({ acceptDownloads: true });
+  const foreign = await guardContext(context, origin);
+  const page = await context.newPage();
+  return { context, page, foreign };
+}
+
+/** Aborts every request of `context` to a host but `origin`'s; the list it returns fills with them. */
+export async function guardContext(context: BrowserContext, origin: string): Promise<string[]> {
+  const allowed = new URL(origin).host;
   const foreign: string[] = [];
   await context.route("**/*", (route) => {
     const url = new URL(route.request().url());
@@ -31,6 +49,5 @@ export async function guardedPage(browser: Browser, origin: string): Promise<{ c
     foreign.push(url.href);
     return route.abort("blockedbyclient");
   });
-  const page = await context.newPage();
-  return { context, page, foreign };
+  return foreign;
 }

@@ -19,7 +19,7 @@ import { MemoryFile } from "../../src/sstable/file.js";
 import { describeTable, formatLayout } from "../../src/sstable/layout.js";
 import { Table } from "../../src/sstable/reader.js";
 import { startWebServer } from "../../web/server.mjs";
-import { chromiumAvailable, CHROMIUM_PATH, guardedPage, launchChromium } from "./chromium.js";
+import { guardedPage, launchChromium, skipWithoutChromium } from "./chromium.js";
 import { differentialResults } from "./differential-cases.js";
 
 const LEVELDB_DIR = "test/fixtures/leveldb-dir/db";
@@ -64,10 +64,7 @@ const wasm = loadKernels("wasm");
 const js = loadKernels("js");
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
-// Outside CI a machine without Chromium skips these, saying why; in CI (which installs it) they run
-// and fail without it, as the compatibility tests do without their tools.
-const skip = !chromiumAvailable() && process.env.CI !== "true";
-if (skip) console.warn(`test/browser: skipped: no Chromium at ${CHROMIUM_PATH} (install Debian's chromium package, as .ci/run does, or set CHROMIUM_PATH)`);
+const skip = skipWithoutChromium("test/browser/inspector.test.ts");
 
 /** What Node's reader makes of a table: the page must show the same. */
 function nodeView(path: string, kernels: Kernels) {

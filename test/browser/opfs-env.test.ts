@@ -2,7 +2,7 @@
 // the rules the env and its Node tests' fake assume, as the browser keeps them.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { chromiumAvailable } from "./chromium.js";
+import { skipWithoutChromium } from "./chromium.js";
 import type { EnvReport } from "./opfs-env-worker.js";
 import { serveStoreBundles, type Served, workerReport } from "./store-server.js";
 
@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => served?.stop());
 
-describe.skipIf(!chromiumAvailable())("OpfsEnv on Chromium's OPFS", () => {
+describe.skipIf(skipWithoutChromium("test/browser/opfs-env.test.ts"))("OpfsEnv on Chromium's OPFS", () => {
   test("one env per directory (EBUSY), renames, removes and appends kept across envs, a removed file readable while open", async () => {
     const { report, foreign } = await workerReport<EnvReport>(served, "opfs-env-worker");
     if ("error" in report) throw new Error(report.error);

@@ -4,7 +4,7 @@
 // straight from a blank page of the origin, without the playground around it.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { chromiumAvailable, guardedPage, launchChromium } from "./chromium.js";
+import { guardedPage, launchChromium, skipWithoutChromium } from "./chromium.js";
 import { serveStoreBundles, type Served } from "./store-server.js";
 
 let served: Served;
@@ -16,7 +16,7 @@ afterAll(() => served?.stop());
 const WRITES = 1000;
 const KILL_AFTER = 100;
 
-describe.skipIf(!chromiumAvailable())("the store's worker killed mid-stream", () => {
+describe.skipIf(skipWithoutChromium("test/browser/opfs-kill.test.ts"))("the store's worker killed mid-stream", () => {
   test("every acknowledged write is there in the next worker", async () => {
     const browser = await launchChromium();
     try {

@@ -5,7 +5,7 @@
 // wasm run counts (README "The database (abstract-level)": 2,569 and 2,563), give or take a few.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { chromiumAvailable } from "./chromium.js";
+import { skipWithoutChromium } from "./chromium.js";
 import type { SuiteReport } from "./level-suite-worker.js";
 import { serveStoreBundles, type Served, workerReport } from "./store-server.js";
 
@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => served?.stop());
 
-describe.skipIf(!chromiumAvailable())("abstract-level's suite in Chromium over OPFS", () => {
+describe.skipIf(skipWithoutChromium("test/browser/opfs-level-suite.test.ts"))("abstract-level's suite in Chromium over OPFS", () => {
   test("every assertion passes, in both passes (database, sublevel)", async () => {
     const { report, foreign } = await workerReport<SuiteReport>(served, "level-suite-worker");
     if ("error" in report) throw new Error(report.error);

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CHROMIUM_PATH, chromiumAvailable } from "./chromium.js";
+import { CHROMIUM_PATH, guardContext, OFFLINE_FLAGS, skipWithoutChromium } from "./chromium.js";
 import { serveStoreBundles, type Served } from "./store-server.js";
 
 let served: Served;
@@ -24,15 +24,8 @@ afterAll(() => {
 
 /** Chromium on a profile directory of its own (OPFS lives in the profile), offline as chromium.ts launches it. */
 async function browserOn(profile: string): Promise<{ context: BrowserContext; page: Page; foreign: string[] }> {
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: ["--disable-background-networking", "--disable-component-update", "--no-first-run", "--no-sandbox"] });
-  const foreign: string[] = [];
-  const allowed = new URL(served.url).host;
-  await context.route("**/*", (route) => {
-    const url = new URL(route.request().url());
-    if (url.host === allowed || url.protocol === "data:" || url.protocol === "blob:") return route.continue();
-    foreign.push(url.href);
-    return route.abort("blockedbyclient");
-  });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: OFFLINE_FLAGS });
+  const foreign = await guardContext(context, served.url);
   const page = context.pages()[0] ?? (await context.newPage());
   return { context, page, foreign };
 }
@@ -69,7 +62,7 @@ async function levels(page: Page): Promise<Record<string, [number, number]>> {
   return page.$$eval("#levels tbody tr", (rows) => Object.fromEntries(rows.map((r) => [r.children[0].textContent!, [Number(r.children[1].textContent), Number(r.children[2].textContent)]])));
 }
 
-describe.skipIf(!chromiumAvailable())("the playground over OPFS in Chromium", () => {
+describe.skipIf(skipWithoutChromium("test/browser/opfs-store.test.ts"))("the playground over OPFS in Chromium", () => {
   test("writes survive a reload of the page and a restart of the browser; deletes too; a scan sees them in order", async () => {
     const profile = mkdtempSync(join(tmpdir(), "wasm-lsm-opfs-profile-"));
     profiles.push(profile);
