@@ -235,7 +235,9 @@ async function main(): Promise<void> {
   const level = await runLevelWorkloads(selected.level, { ...levelOptions, write, include: (impl, kind) => include({ impl, kind }) });
   write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const m = machine();
-  console.log(`# ${m.cpu} x${m.cores}, ${m.platform}, node ${m.node}; ${config.keys} keys, median of ${config.runs} runs`);
+  // the kernel workloads' key count and runs, only when they ran: the other groups print their own
+  const kernelRun = selected.kernels.length > 0 ? `; ${config.keys} keys, median of ${config.runs} runs` : "";
+  console.log(`# ${m.cpu} x${m.cores}, ${m.platform}, node ${m.node}${kernelRun}`);
   if (rows.length > 0) console.log(table(rows));
   if (rows.some((r) => r.reduced_from !== undefined)) {
     console.log(`# "ops cut": a peer so slow that one run of all ops would take over ${config.maxRunMs} ms ran on fewer`);
