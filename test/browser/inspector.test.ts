@@ -163,6 +163,22 @@ describe.skipIf(skip)("the inspector page in Chromium", () => {
     errors = errors.filter((e) => !e.includes("ERR_BLOCKED_BY_CLIENT"));
   });
 
+  test("the guard sees a dedicated worker's request too (the kernel bench and the OPFS store run in workers)", async () => {
+    await open();
+    const outcome = await page.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          const source = 'fetch("http://example.invalid/from-worker.js").then(() => postMessage("fetched"), (e) => postMessage("refused: " + e.name));';
+          const worker = new Worker(URL.createObjectURL(new Blob([source], { type: "text/javascript" })));
+          worker.onmessage = (e) => resolve(String(e.data));
+        }),
+    );
+    expect(outcome).toBe("refused: TypeError");
+    expect(foreign).toEqual(["http://example.invalid/from-worker.js"]);
+    foreign.length = 0;
+    errors = errors.filter((e) => !e.includes("ERR_BLOCKED_BY_CLIENT"));
+  });
+
   test.each(FIXTURES)("%s: the entry count, the entries, the properties and the layout Node's reader gives", async (path) => {
     await open();
     await openTable(path);
