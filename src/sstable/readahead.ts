@@ -7,7 +7,9 @@
 // so a seek elsewhere starts from 8 KiB again and a point get never reads ahead.
 //
 // A span never leaves [0, dataEnd), the data blocks: the reads it saves are of bytes the file
-// holds there anyway, so what a block's bytes are, and what its checks say, does not change.
+// holds there anyway, so what a block's bytes are, and what its checks say, does not change. A
+// span ends where its size says, inside a block as a rule; the next read starts at that block, so
+// at most one block's bytes are read twice per read.
 
 /** Extra bytes the first read ahead fetches beyond its block, and the most extra any read fetches. */
 export const READAHEAD_INITIAL = 8 * 1024;
