@@ -33,13 +33,13 @@ export class Readahead {
   /**
    * The `length` bytes at `offset` (inside the data blocks), from the span when it holds them, else
    * from one read that covers them and reads ahead: after them, or before them when `backward`.
-   * The bytes returned are a copy: a cached block made of them does not keep the span alive.
+   * The bytes returned are a view of the span: whoever keeps them keeps the span.
    */
   read(offset: number, length: number, backward: boolean): Uint8Array {
     const start = offset - this.spanOffset;
     if (this.span === null || start < 0 || start + length > this.span.length) this.fill(offset, length, backward);
     const at = offset - this.spanOffset;
-    return this.span!.slice(at, at + length);
+    return this.span!.subarray(at, at + length);
   }
 
   /** Forgets the span and the growth: the iterator moved elsewhere (a seek), or closed. */

@@ -201,9 +201,18 @@ export class Table {
       throw new CorruptionError(this.file.name, handle.offset, `data block handle (size ${handle.size}) runs past the data's end at ${this.dataEnd}`);
     }
     const length = handle.size + BLOCK_TRAILER_SIZE;
-    const raw = readahead === null ? this.readFile(handle.offset, length) : readahead.read(handle.offset, length, backward);
-    const block = this.kernels.loadBlock(this.verify(handle, raw, "data"));
-    return this.cache.insert(this.cacheId, handle.offset, block);
+    if (readahead === null) {
+      const block = this.kernels.loadBlock(this.verify(handle, this.readFile(handle.offset, length), "data"));
+      return this.cache.insert(this.cacheId, handle.offset, block);
+    }
+    // A block read ahead is a view of its span. It goes into the cache only where it fits without
+    // evicting another, and as a copy (a cached view would keep its whole span alive); otherwise
+    // the iterator holds it uncached: a copy per block costs about what the reads saved (an
+    // ArrayBuffer each), and a scan of more than the cache would only push out every other block.
+    const contents = this.verify(handle, readahead.read(handle.offset, length, backward), "data");
+    if (!this.cache.hasRoom(contents.length)) return this.cache.hold(this.kernels.loadBlock(contents));
+    const own = contents.byteOffset === 0 && contents.length === contents.buffer.byteLength ? contents : contents.slice();
+    return this.cache.insert(this.cacheId, handle.offset, this.kernels.loadBlock(own));
   }
 
   /** Reads and verifies any block, for checks and layouts; counts as a read unless in the tail. */

@@ -1,12 +1,14 @@
 // Readahead on table scans (src/sstable/readahead.ts), seen through a file that records its reads:
 // a forward or backward scan of a many-block table reads far fewer times than it has blocks, each
 // read ahead twice the one before (8 KiB to 256 KiB beyond its block), never past the data blocks;
-// the first block after a seek, and a point get, are read alone; a corrupt block in the middle of
-// a scan gives the CorruptionError a point read of it gives; Snappy blocks read back the same.
+// the first block after a seek, and a point get, are read alone; blocks read ahead go into the
+// block cache only where they fit without evicting one; a corrupt block in the middle of a scan
+// gives the CorruptionError a point read of it gives; Snappy blocks read back the same.
 import { describe, expect, test } from "vitest";
 import { NodeRandomAccessFile } from "../../src/io/node-file.js";
 import { KeyOrder } from "../../src/kernels/types.js";
 import { BlockIterator } from "../../src/sstable/block.js";
+import { BlockCache } from "../../src/sstable/block-cache.js";
 import { CorruptionError } from "../../src/sstable/errors.js";
 import { MemoryFile, type RandomAccessFile } from "../../src/sstable/file.js";
 import { BLOCK_TRAILER_SIZE, internalKey, ValueKind } from "../../src/sstable/format.js";
@@ -208,6 +210,52 @@ describe.each(bothPaths)("readahead (%s kernels)", (_name, kernels) => {
     expect(scanBackward(table.iterator())).toEqual([...expected].reverse());
     expect(file.reads).toHaveLength(n);
     table.close();
+  });
+
+  test("a scan fills only the cache's free room: it never evicts a block, and the cache stays under its limit", () => {
+    const cache = new BlockCache(64 * 1024);
+    const file = new CountingFile(new MemoryFile("scan.sst", bytes));
+    const table = Table.open(file, { kernels, blockCache: cache });
+    file.reads.length = 0;
+    expect(table.get(keyOf(9000)).diskReads).toBe(1); // a point get caches its block
+    const it = table.iterator();
+    const got: string[] = [];
+    for (let e = it.first(); e !== null; e = it.next()) {
+      got.push(show(e));
+      expect(cache.bytes).toBeLessThanOrEqual(cache.limit);
+    }
+    expect(got).toEqual(expected);
+    const full = cache.blocks;
+    expect(full).toBeGreaterThan(10); // the first blocks read ahead went in while there was room
+    expect(cache.hasRoom(4200)).toBe(false);
+    // the get's block is still there: a scan pushed nothing out
+    expect(table.get(keyOf(9000)).diskReads).toBe(0);
+    // and the first blocks, cached by the scan, are served from the cache by the next one
+    const before = file.reads.length;
+    const again = table.iterator();
+    let e = again.first();
+    for (let i = 0; i < 100; i++) e = again.next();
+    expect(e && show(e)).toBe(expected[100]);
+    expect(file.reads).toHaveLength(before);
+    again.close();
+    table.close();
+  });
+
+  test("blocks held uncached are released: a scan keeps loaded only the cache's blocks and its current one", () => {
+    let live = 0;
+    const counting: Kernels = Object.create(kernels);
+    counting.loadBlock = (contents) => {
+      const block = kernels.loadBlock(contents);
+      live++;
+      return { contents: block.contents, seek: (t, o) => block.seek(t, o), seekIndex: (t, o) => block.seekIndex(t, o), release: () => (live--, block.release()) };
+    };
+    const cache = new BlockCache(64 * 1024);
+    const table = Table.open(new MemoryFile("scan.sst", bytes), { kernels: counting, blockCache: cache });
+    const index = live; // the index block
+    expect(scanForward(table.iterator())).toHaveLength(ENTRIES);
+    expect(live).toBeLessThanOrEqual(index + cache.blocks + 1);
+    table.close();
+    expect(live).toBe(0);
   });
 
   test("a corrupt block in the middle stops a scan with the CorruptionError a point read gives", () => {
