@@ -24,6 +24,9 @@ interface Entry extends PinnedBlock, LruLinks {
   cached: boolean;
 }
 
+/** The table map of blocks handed out by hold(): never in the cache. */
+const UNCACHED = new Map<number, Entry>();
+
 export class BlockCache {
   private readonly tables = new Map<number, Map<number, Entry>>();
   private readonly lru = new LruList<Entry>();
@@ -88,7 +91,21 @@ export class BlockCache {
     return entry;
   }
 
-  /** Gives back a block from lookup or insert; one evicted meanwhile is released at its last unpin. */
+  /** Whether `bytes` more fit in the cache without evicting a block. */
+  hasRoom(bytes: number): boolean {
+    return this.held + bytes <= this.limit;
+  }
+
+  /**
+   * Hands out a block without caching it (a scan's block read ahead, LevelDB's fill_cache =
+   * false): pinned as a cached one is, and released at its unpin.
+   */
+  hold(block: LoadedBlock): PinnedBlock {
+    const entry: Entry = { block, table: UNCACHED, offset: -1, pins: 1, cached: false, newer: null, older: null };
+    return entry;
+  }
+
+  /** Gives back a block from lookup, insert or hold; one evicted meanwhile is released at its last unpin. */
   unpin(pinned: PinnedBlock): void {
     const entry = pinned as Entry;
     if (entry.pins <= 0) throw new Error(`block cache: unpin of the block at ${entry.offset}, which is not pinned`);

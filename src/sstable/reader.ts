@@ -20,6 +20,7 @@ import {
   type BlockHandle, type Footer, type ParsedKey,
 } from "./format.js";
 import { decodeIndex, type TableIndex } from "./index-block.js";
+import { Readahead } from "./readahead.js";
 import { rocksdbXxh3BlockChecksum } from "./xxh3.js";
 import { numericProperty, PROPERTIES_META_NAME } from "./properties.js";
 import { hex32 } from "./hex.js";
@@ -174,28 +175,44 @@ export class Table {
     return this.handleList;
   }
 
+  /** A readahead over this table's data blocks, for one iterator's sequential steps. */
+  readahead(): Readahead {
+    return new Readahead(this.dataEnd, (offset, length) => this.readFile(offset, length));
+  }
+
   /**
-   * The data block at handle: from the cache, or read, verified and loaded. It stays loaded (its
-   * seeks valid) until this table's next dataBlock() call or close; its contents, plain memory,
-   * stay valid after that, which is all a BlockIterator needs once positioned.
+   * The data block at handle: from the cache, or read (through `readahead` when given: a
+   * sequential step, forward or `backward`), verified and loaded. It stays loaded (its seeks
+   * valid) until this table's next dataBlock() call or close; its contents, plain memory, stay
+   * valid after that, which is all a BlockIterator needs once positioned.
    */
-  dataBlock(handle: BlockHandle): LoadedBlock {
-    const pinned = this.pinDataBlock(handle);
+  dataBlock(handle: BlockHandle, readahead: Readahead | null = null, backward = false): LoadedBlock {
+    const pinned = this.pinDataBlock(handle, readahead, backward);
     if (this.borrowed !== null) this.cache.unpin(this.borrowed);
     this.borrowed = pinned;
     return pinned.block;
   }
 
   /** The data block at handle, pinned in the cache: the caller unpins it. */
-  private pinDataBlock(handle: BlockHandle): PinnedBlock {
+  private pinDataBlock(handle: BlockHandle, readahead: Readahead | null = null, backward = false): PinnedBlock {
     const cached = this.cache.lookup(this.cacheId, handle.offset);
     if (cached !== undefined) return cached;
     if (handle.offset + handle.size + BLOCK_TRAILER_SIZE > this.dataEnd) {
       throw new CorruptionError(this.file.name, handle.offset, `data block handle (size ${handle.size}) runs past the data's end at ${this.dataEnd}`);
     }
-    const raw = this.readFile(handle.offset, handle.size + BLOCK_TRAILER_SIZE);
-    const block = this.kernels.loadBlock(this.verify(handle, raw, "data"));
-    return this.cache.insert(this.cacheId, handle.offset, block);
+    const length = handle.size + BLOCK_TRAILER_SIZE;
+    if (readahead === null) {
+      const block = this.kernels.loadBlock(this.verify(handle, this.readFile(handle.offset, length), "data"));
+      return this.cache.insert(this.cacheId, handle.offset, block);
+    }
+    // A block read ahead is a view of its span. It goes into the cache only where it fits without
+    // evicting another, and as a copy (a cached view would keep its whole span alive); otherwise
+    // the iterator holds it uncached: a copy per block costs about what the reads saved (an
+    // ArrayBuffer each), and a scan of more than the cache would only push out every other block.
+    const contents = this.verify(handle, readahead.read(handle.offset, length, backward), "data");
+    if (!this.cache.hasRoom(contents.length)) return this.cache.hold(this.kernels.loadBlock(contents));
+    const own = contents.byteOffset === 0 && contents.length === contents.buffer.byteLength ? contents : contents.slice();
+    return this.cache.insert(this.cacheId, handle.offset, this.kernels.loadBlock(own));
   }
 
   /** Reads and verifies any block, for checks and layouts; counts as a read unless in the tail. */
@@ -322,15 +339,19 @@ export class Table {
  * first / seekGE / next and last / seekLT / prev, each returning the entry or null. After a move
  * returns null the iterator is unpositioned: next() and prev() return null until a seek, first()
  * or last(). A returned value aliases a cached block's contents; after close() every move throws.
+ * Stepping over a block boundary in order (next or prev) reads ahead (./readahead.ts); the first
+ * block after a seek, first() or last() is read alone, as a point get reads it.
  */
 export class TableIterator {
   private readonly handles: readonly BlockHandle[];
+  private readonly readahead: Readahead;
   private blockIndex = -1;
   private block: BlockIterator | null = null;
   private closed = false;
 
   constructor(private readonly table: Table) {
     this.handles = table.dataHandles();
+    this.readahead = table.readahead();
   }
 
   first(): TableEntry | null {
@@ -364,7 +385,8 @@ export class TableIterator {
    * right block however a key's versions are spread over blocks.
    */
   seekLT(userKey: Uint8Array, sequence?: number): TableEntry | null {
-    return this.seekGE(userKey, sequence) === null ? this.last() : this.prev();
+    // the block before seekGE's is the seek's own: no readahead for it
+    return this.seekGE(userKey, sequence) === null ? this.last() : this.stepBack(false);
   }
 
   next(): TableEntry | null {
@@ -372,20 +394,26 @@ export class TableIterator {
     if (this.block === null) return null;
     const e = this.block.next();
     if (e !== null) return this.entry(e);
-    return this.forwardFrom(this.blockIndex + 1, null);
+    return this.forwardFrom(this.blockIndex + 1, null, true);
   }
 
   prev(): TableEntry | null {
-    this.open(0);
-    if (this.block === null) return null;
-    const e = this.block.prev();
-    if (e !== null) return this.entry(e);
-    return this.backwardFrom(this.blockIndex - 1);
+    return this.stepBack(true);
   }
 
   close(): void {
     this.closed = true;
     this.block = null;
+    this.readahead.reset();
+  }
+
+  /** One entry back; `sequential` when crossing into the block before is a step of a scan. */
+  private stepBack(sequential: boolean): TableEntry | null {
+    this.open(0);
+    if (this.block === null) return null;
+    const e = this.block.prev();
+    if (e !== null) return this.entry(e);
+    return this.backwardFrom(this.blockIndex - 1, sequential);
   }
 
   private open<T>(value: T): T {
@@ -393,30 +421,40 @@ export class TableIterator {
     return value;
   }
 
-  /** The first entry at or after target (or the first) in block i, else in the blocks after it. */
-  private forwardFrom(i: number, target: Uint8Array | null): TableEntry | null {
-    for (this.blockIndex = i; this.blockIndex < this.handles.length; this.blockIndex++) {
-      const e = target === null ? this.loadBlock().first() : this.loadBlock().seekGE(target);
+  /**
+   * The first entry at or after target (or the first) in block i, else in the blocks after it;
+   * `sequential` when block i follows the current one (else the move is a seek).
+   */
+  private forwardFrom(i: number, target: Uint8Array | null, sequential = false): TableEntry | null {
+    for (this.blockIndex = i; this.blockIndex < this.handles.length; this.blockIndex++, sequential = true) {
+      const e = target === null ? this.loadBlock(sequential, false).first() : this.loadBlock(sequential, false).seekGE(target);
       target = null;
       if (e !== null) return this.entry(e);
     }
-    this.block = null;
-    return null;
+    return this.unpositioned();
   }
 
-  /** The last entry of block i, else of the blocks before it. */
-  private backwardFrom(i: number): TableEntry | null {
-    for (this.blockIndex = i; this.blockIndex >= 0; this.blockIndex--) {
-      const e = this.loadBlock().last();
+  /** The last entry of block i, else of the blocks before it; `sequential` as for forwardFrom. */
+  private backwardFrom(i: number, sequential = false): TableEntry | null {
+    for (this.blockIndex = i; this.blockIndex >= 0; this.blockIndex--, sequential = true) {
+      const e = this.loadBlock(sequential, true).last();
       if (e !== null) return this.entry(e);
     }
+    return this.unpositioned();
+  }
+
+  private unpositioned(): null {
     this.block = null;
+    this.readahead.reset();
     return null;
   }
 
-  private loadBlock(): BlockIterator {
+  /** Block blockIndex, read ahead when `sequential` (in the direction `backward` says). */
+  private loadBlock(sequential: boolean, backward: boolean): BlockIterator {
     const h = this.handles[this.blockIndex];
-    this.block = new BlockIterator(this.table.dataBlock(h), KeyOrder.INTERNAL, this.table.file.name, h.offset);
+    if (!sequential) this.readahead.reset();
+    const block = this.table.dataBlock(h, sequential ? this.readahead : null, backward);
+    this.block = new BlockIterator(block, KeyOrder.INTERNAL, this.table.file.name, h.offset);
     return this.block;
   }
 
