@@ -4,6 +4,7 @@
 import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import type { AppendableFile } from "../lsm/env.js";
 import type { RandomAccessFile } from "../sstable/file.js";
+import { AppendBuffer } from "./append-buffer.js";
 
 export class NodeRandomAccessFile implements RandomAccessFile {
   private fd: number;
@@ -43,10 +44,7 @@ const BUFFER = 1 << 20;
  */
 export class NodeWritableFile implements AppendableFile {
   private fd: number;
-  private buf = new Uint8Array(BUFFER);
-  private used = 0;
-  /** Bytes in the file, buffered ones included. */
-  private length: number;
+  private readonly appends: AppendBuffer;
 
   /**
    * Creates (or truncates) the file; `exclusive` refuses an existing one. With `keep`, opens an
@@ -54,7 +52,6 @@ export class NodeWritableFile implements AppendableFile {
    */
   constructor(readonly name: string, exclusive = false, keep?: number) {
     this.fd = openSync(name, keep !== undefined ? "r+" : exclusive ? "wx" : "w");
-    this.length = 0;
     if (keep !== undefined) {
       try {
         ftruncateSync(this.fd, keep);
@@ -62,40 +59,36 @@ export class NodeWritableFile implements AppendableFile {
         closeSync(this.fd);
         throw err;
       }
-      this.length = keep;
     }
+    this.appends = new AppendBuffer(BUFFER, keep ?? 0, (data, position) => this.writeAll(data, position));
   }
 
   get size(): number {
-    return this.length;
+    return this.appends.size;
   }
 
   append(data: Uint8Array): void {
-    if (this.used + data.length > this.buf.length) this.flushBuffer();
-    this.length += data.length;
-    if (data.length >= this.buf.length) return this.writeAll(data, this.length - data.length);
-    this.buf.set(data, this.used);
-    this.used += data.length;
+    this.appends.append(data);
   }
 
   flush(): void {
-    this.flushBuffer();
+    this.appends.flush();
   }
 
   truncate(size: number): void {
-    this.flushBuffer();
+    this.appends.flush();
     ftruncateSync(this.fd, size);
-    this.length = Math.min(size, this.length);
+    this.appends.truncated(size);
   }
 
   sync(): void {
-    this.flushBuffer();
+    this.appends.flush();
     fsyncSync(this.fd);
   }
 
   syncInBackground(done: (err: Error | null) => void): void {
     try {
-      this.flushBuffer();
+      this.appends.flush();
     } catch (err) {
       queueMicrotask(() => done(err as Error));
       return;
@@ -108,17 +101,11 @@ export class NodeWritableFile implements AppendableFile {
     if (this.fd < 0) return;
     const fd = this.fd;
     try {
-      this.flushBuffer();
+      this.appends.flush();
     } finally {
       this.fd = -1;
       closeSync(fd);
     }
-  }
-
-  private flushBuffer(): void {
-    const used = this.used;
-    this.used = 0; // a failed write is not retried: the writer's errors are sticky
-    if (used > 0) this.writeAll(this.buf.subarray(0, used), this.length - used);
   }
 
   private writeAll(data: Uint8Array, position: number): void {

@@ -35,6 +35,7 @@
 
 import { type AppendableFile, type Env, fsError, syncAndReportLater } from "../lsm/env.js";
 import type { RandomAccessFile } from "../sstable/file.js";
+import { AppendBuffer } from "./append-buffer.js";
 import { DATA_OFFSET, encodeHeader, EntryKind, HEADER_BYTES, MAX_PATH_BYTES, newestHeader, pathBytes, type PoolHeader } from "./opfs-header.js";
 import type { OpfsAccessHandle, OpfsDirectory } from "./opfs-types.js";
 
@@ -393,50 +394,46 @@ class OpfsRandomAccessFile implements RandomAccessFile {
   }
 }
 
-/** Appends to a pool file, buffered into writes of APPEND_BUFFER bytes (as node-file.ts's are). */
+/** Appends to a pool file, buffered into writes of APPEND_BUFFER bytes (append-buffer.ts, as node-file.ts's are). */
 class OpfsAppendableFile implements AppendableFile {
-  private buf = new Uint8Array(APPEND_BUFFER);
-  private used = 0;
+  private readonly appends: AppendBuffer;
   private closed = false;
 
   constructor(
     readonly name: string,
     private readonly f: PoolFile,
-    /** Bytes in the file, buffered ones included. */
-    private length: number,
+    /** Bytes the file holds already. */
+    length: number,
     private readonly onClose: () => void,
-  ) {}
+  ) {
+    this.appends = new AppendBuffer(APPEND_BUFFER, length, (data, position) => this.write(data, position));
+  }
 
   get size(): number {
-    return this.length;
+    return this.appends.size;
   }
 
   append(data: Uint8Array): void {
     this.check();
-    if (this.used + data.length > this.buf.length) this.flushBuffer();
-    this.length += data.length;
-    if (data.length >= this.buf.length) return this.write(data, this.length - data.length);
-    this.buf.set(data, this.used);
-    this.used += data.length;
+    this.appends.append(data);
   }
 
   flush(): void {
     this.check();
-    this.flushBuffer();
+    this.appends.flush();
   }
 
   truncate(size: number): void {
     this.check();
-    this.flushBuffer();
-    const cut = Math.min(size, this.length);
+    this.appends.flush();
+    const cut = Math.min(size, this.appends.size);
     guarded(this.name, () => this.f.handle.truncate(DATA_OFFSET + cut));
-    this.length = cut;
-    this.f.size = cut;
+    this.f.size = this.appends.truncated(cut);
   }
 
   sync(): void {
     this.check();
-    this.flushBuffer();
+    this.appends.flush();
     guarded(this.name, () => this.f.handle.flush());
   }
 
@@ -449,17 +446,11 @@ class OpfsAppendableFile implements AppendableFile {
   close(): void {
     if (this.closed) return;
     try {
-      this.flushBuffer();
+      this.appends.flush();
     } finally {
       this.closed = true;
       this.onClose();
     }
-  }
-
-  private flushBuffer(): void {
-    const used = this.used;
-    this.used = 0; // a failed write is not retried: the writer's errors are sticky
-    if (used > 0) this.write(this.buf.subarray(0, used), this.length - used);
   }
 
   private write(data: Uint8Array, position: number): void {
