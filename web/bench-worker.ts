@@ -10,6 +10,7 @@
 // misses fails the run.
 
 import { BrowserLevel } from "browser-level";
+import { order } from "../bench/db-data.js";
 import { WasmLevel } from "../src/level/wasm-level.js";
 import { fetchKernels, openOpfsEnv, opfsDirectory } from "./worker-setup.js";
 
@@ -18,6 +19,7 @@ export interface BenchRequest {
   /** Puts and gets of the sync: true run (each put waits for a flush to disk: fewer). */
   readonly syncedN: number;
   readonly valueBytes: number;
+  /** The salt of the puts' order (bench/db-data.ts order()); the gets' is seed + 1. */
   readonly seed: number;
 }
 
@@ -34,31 +36,14 @@ type Db = { put(k: string, v: string): Promise<void>; get(k: string): Promise<st
 
 const scope = self as unknown as { postMessage(m: { rows: BenchRow[] } | { error: string }): void; onmessage: ((e: MessageEvent<BenchRequest>) => void) | null };
 
-/** A small seeded generator (mulberry32), so both stores get the same orders and values. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled(n: number, next: () => number): string[] {
-  const keys = Array.from({ length: n }, (_, i) => `key${String(i).padStart(13, "0")}`);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [keys[i], keys[j]] = [keys[j], keys[i]];
-  }
-  return keys;
+/** The keys in the order of db_bench's permutation (bench/db-data.ts) for `salt`: the same for both stores. */
+function shuffled(n: number, salt: number): string[] {
+  return Array.from(order(n, salt), (i) => `key${String(i).padStart(13, "0")}`);
 }
 
 async function run(store: string, db: Db, r: BenchRequest): Promise<BenchRow> {
-  const next = random(r.seed);
-  const puts = shuffled(r.n, next);
-  const gets = shuffled(r.n, next);
+  const puts = shuffled(r.n, r.seed);
+  const gets = shuffled(r.n, r.seed + 1);
   const value = (k: string) => k.repeat(Math.ceil(r.valueBytes / k.length)).slice(0, r.valueBytes);
   let t = performance.now();
   for (const k of puts) await db.put(k, value(k));
